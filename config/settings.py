@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "aidants",
+    "mandats",
     "journal",
 ]
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MandatsConfig(AppConfig):
+    name = "mandats"
+    verbose_name = "Usagers et mandats"
