@@ -15,6 +15,12 @@ class Action(models.TextChoices):
     AIDANT_DEACTIVATED = "aidant_deactivated", "Aidant désactivé"
     AIDANT_REACTIVATED = "aidant_reactivated", "Aidant réactivé"
     ORGANISATION_SWITCHED = "organisation_switched", "Changement de structure"
+    # oidc: Relais as an identity provider
+    OIDC_AUTORISATION_USED = "oidc_autorisation_used", "Autorisation utilisée (OIDC)"
+    OIDC_AUTORISATION_REFUSED = "oidc_autorisation_refused", "Autorisation refusée (OIDC)"
+    OIDC_CODE_REPLAYED = "oidc_code_replayed", "Code OIDC rejoué, jetons révoqués"
+    OIDC_CLIENT_AUTH_FAILED = "oidc_client_auth_failed", "Échec d'authentification client OIDC"
+    OIDC_LOGOUT = "oidc_logout", "Déconnexion demandée par un service (OIDC)"
 
 
 class EntryQuerySet(models.QuerySet["Entry"]):
