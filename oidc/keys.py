@@ -8,6 +8,7 @@ stay in the JWKS until every token they signed has expired.
 from __future__ import annotations
 
 import json
+import time
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -55,6 +56,7 @@ def create_signing_key(alg: str) -> SigningKey:
         SigningKey.objects.select_for_update().filter(alg=alg, retired_at__isnull=True).update(
             retired_at=timezone.now()
         )
+        forget_active_keys()
         return SigningKey.objects.create(
             kid=str(key.kid),
             alg=alg,
@@ -63,9 +65,28 @@ def create_signing_key(alg: str) -> SigningKey:
         )
 
 
+# Each process remembers the active key briefly: after a rotation, other processes keep
+# signing with the previous key for at most this long, and that key stays in the JWKS.
+ACTIVE_KEY_TTL_SECONDS = 30
+_active: dict[str, tuple[float, AsymmetricKey]] = {}
+
+
 def active_key(alg: str) -> AsymmetricKey:
     if alg in _env_keys():
         return _env_keys()[alg]
+    cached = _active.get(alg)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    key = _load_active_key(alg)
+    _active[alg] = (time.monotonic() + ACTIVE_KEY_TTL_SECONDS, key)
+    return key
+
+
+def forget_active_keys() -> None:
+    _active.clear()
+
+
+def _load_active_key(alg: str) -> AsymmetricKey:
     row = SigningKey.objects.filter(alg=alg, retired_at__isnull=True).first()
     if row is None:
         try:

@@ -232,6 +232,7 @@ class RelaisCodeGrant(grants.AuthorizationCodeGrant):
         )
         if row is None:
             return None
+        row.client = client
         if row.used_at is not None:
             revoked = Token.objects.filter(code=row, revoked_at__isnull=True).update(
                 revoked_at=timezone.now()

@@ -136,10 +136,9 @@ def _issue_code(
     aidant = request.user
     assert isinstance(aidant, Aidant)
     oauth_request = StoredAuthorizationRequest(entry["params"])
-    try:
-        grant = server.get_consent_grant(oauth_request, end_user=aidant)
-    except OAuth2Error as error:
-        return _error_response(request, error)
+    # create_authorization_response validates the stored request again (client, redirect_uri,
+    # PKCE, nonce) before the code is saved.
+    grant = server.get_authorization_grant(oauth_request)
     oauth_request.relais_choice = Choice(
         aidant=aidant,
         organisation=request.organisation,  # type: ignore[attr-defined]
@@ -151,7 +150,10 @@ def _issue_code(
             request=oauth_request, grant_user=aidant, grant=grant
         )
     pending.discard(request.session, request_id)
-    return _authorization_redirect(response["Location"])
+    location = response.get("Location")
+    if location is None:  # the client was removed meanwhile: nowhere safe to send the error
+        return render(request, "oidc/error.html", {"error_code": "invalid_client"}, status=400)
+    return _authorization_redirect(location)
 
 
 @require_POST

@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from journal.models import Action, Entry
+from oidc.keys import forget_active_keys
 from oidc.services import create_client
 from tests.e2e.conftest import ROOT, assert_accessible, login, snapshot
 from tests.factories import MandatFactory, UsagerFactory
@@ -100,6 +101,7 @@ def relying_party(
 ) -> Iterator[tuple[RelyingParty, str]]:
     rp: RelyingParty = request.param
     settings.OIDC_ISSUER = live_server.url
+    forget_active_keys()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     client, secret = create_client(

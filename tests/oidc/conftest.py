@@ -14,7 +14,7 @@ from django.conf import settings
 from django.test import Client as HttpClient
 from jose import jwt as jose_jwt
 
-from oidc.keys import public_jwks
+from oidc.keys import forget_active_keys, public_jwks
 from oidc.services import create_client
 from tests.factories import MandatFactory, UsagerFactory
 from tests.helpers import login_verified
@@ -22,6 +22,12 @@ from tests.helpers import login_verified
 REDIRECT_URI = "https://partenaire.example/callback"
 LOGOUT_URI = "https://partenaire.example/au-revoir"
 FC_REDIRECT_URI = "https://fc.example/api/v2/oidc-callback"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_signing_keys() -> None:
+    """Each test rolls its keys back: forget the process's cached active keys."""
+    forget_active_keys()
 
 
 @dataclass
