@@ -36,13 +36,14 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OctKey
 
-from aidants.models import Aidant, Organisation
+from aidants.models import Aidant, Membership, Organisation
 from mandats.models import Autorisation
 from oidc import journaling
 from oidc.claims import ACR_VALUES, requested_rep_scope
@@ -228,6 +229,7 @@ class RelaisCodeGrant(grants.AuthorizationCodeGrant):
             .by_code(code)
             .filter(client=client)
             .select_related("aidant", "organisation", "usager", "autorisation__mandat")
+            .annotate(aidant_is_member=aidant_still_member())
             .first()
         )
         if row is None:
@@ -245,7 +247,7 @@ class RelaisCodeGrant(grants.AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> Subject:
         code = authorization_code
-        reason = refusal_reason(code)
+        reason = refusal_reason(code, aidant_is_member=code.aidant_is_member)  # type: ignore[attr-defined]
         if reason:
             code.used_at = timezone.now()
             code.save(update_fields=["used_at"])
@@ -261,7 +263,19 @@ class RelaisCodeGrant(grants.AuthorizationCodeGrant):
         journaling.autorisation_used(code=authorization_code)
 
 
-def refusal_reason(code: AuthorizationCode) -> str:
+def aidant_still_member(prefix: str = "") -> Exists:
+    """Annotation: the code's aidant still has an active membership in its organisation."""
+    return Exists(
+        Membership.objects.filter(
+            aidant=OuterRef(f"{prefix}aidant"),
+            organisation=OuterRef(f"{prefix}organisation"),
+            is_active=True,
+            organisation__is_active=True,
+        )
+    )
+
+
+def refusal_reason(code: AuthorizationCode, *, aidant_is_member: bool) -> str:
     """Why the code's autorisation no longer allows the exchange, or "" if it does."""
     autorisation = code.autorisation
     if not autorisation.is_active:
@@ -271,8 +285,7 @@ def refusal_reason(code: AuthorizationCode) -> str:
     aidant = code.aidant
     if not aidant.is_active:
         return "aidant_inactive"
-    membership = aidant.active_memberships().filter(organisation=code.organisation).exists()
-    if not membership or autorisation.organisation_id != code.organisation_id:
+    if not aidant_is_member or autorisation.organisation_id != code.organisation_id:
         return "aidant_not_in_organisation"
     return ""
 

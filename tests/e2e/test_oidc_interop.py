@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,11 +96,8 @@ def _start_partner(
     raise AssertionError("the partner site did not start")
 
 
-@pytest.fixture(params=[PARTNER, FC_LIKE], ids=lambda rp: rp.name)
-def relying_party(
-    request: pytest.FixtureRequest, live_server: Any, settings: Any
-) -> Iterator[tuple[RelyingParty, str]]:
-    rp: RelyingParty = request.param
+@contextmanager
+def _running(rp: RelyingParty, live_server: Any, settings: Any) -> Iterator[str]:
     settings.OIDC_ISSUER = live_server.url
     forget_active_keys()
     port = _free_port()
@@ -116,9 +114,25 @@ def relying_party(
         is_franceconnect=rp.franceconnect,
     )
     process = _start_partner(rp, live_server.url, client.client_id, secret, port)
-    yield rp, base
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(params=[PARTNER, FC_LIKE], ids=lambda rp: rp.name)
+def relying_party(
+    request: pytest.FixtureRequest, live_server: Any, settings: Any
+) -> Iterator[tuple[RelyingParty, str]]:
+    with _running(request.param, live_server, settings) as base:
+        yield request.param, base
+
+
+@pytest.fixture
+def partner_site(live_server: Any, settings: Any) -> Iterator[str]:
+    with _running(PARTNER, live_server, settings) as base:
+        yield base
 
 
 def test_relying_party_completes_the_flow_through_chromium(
@@ -176,3 +190,30 @@ def test_relying_party_completes_the_flow_through_chromium(
     expect(page.get_by_role("heading", level=1)).to_have_text("Vous êtes déconnecté")
     page.goto("/espace/")
     expect(page).to_have_url(re.compile(r"/connexion/\?next=/espace/$"))
+
+
+def test_choices_work_by_touch_on_a_tablet(
+    tablet_page: Page, aidant: Any, organisation: Any, partner_site: str
+) -> None:
+    page = tablet_page
+    usager = UsagerFactory(given_name="Jean", family_name="MARTIN")
+    MandatFactory(
+        organisation=organisation, usager=usager, created_by=aidant, demarches=["papiers"]
+    )
+    login(page, aidant)
+    page.goto(partner_site + "/")
+    page.get_by_role("button", name="Se connecter avec Relais").tap()
+    page.wait_for_url("**/oidc/authorize/**/usager/")
+    page.get_by_label("Nom, prénom ou date de naissance").fill("martin")
+    page.get_by_role("button", name="Rechercher").tap()
+    choice = page.get_by_role("link", name="Jean MARTIN")
+    box = choice.bounding_box()
+    assert box is not None and box["height"] >= 44  # a comfortable touch target
+    choice.tap()
+    radio = page.get_by_label("Papiers - Citoyenneté - Élections")
+    radio.tap()
+    expect(radio).to_be_checked()
+    assert_accessible(page)
+    page.get_by_role("button", name="Continuer vers le service").tap()
+    page.wait_for_url(partner_site + "/")
+    expect(page.locator('#identite [data-claim="family_name"]')).to_have_text("MARTIN")

@@ -161,7 +161,13 @@ class Flow:
                 "client_id": self.registered.client_id,
                 "client_secret": self.registered.secret,
             }
-        return HttpClient().post("/oidc/token", data, **headers)
+        response = HttpClient().post("/oidc/token", data, **headers)
+        if response.status_code == 200:
+            # Every id_token Relais issues is checked by an independent JOSE implementation.
+            body = response.json()
+            alg = self.registered.client.id_token_signed_response_alg
+            verify_jose(body["id_token"], self.registered, alg, access_token=body["access_token"])
+        return response
 
 
 @pytest.fixture

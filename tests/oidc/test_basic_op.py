@@ -274,3 +274,43 @@ def test_authorize_then_login_keeps_the_request(client: HttpClient, partner: Any
     page = client.get(response["Location"])
     assert page.status_code == 302
     assert page["Location"].startswith("/connexion/?next=/oidc/authorize/")
+
+
+def test_prompt_login_then_otp_completes_with_a_fresh_auth_time(
+    partner_flow: Flow, usager: Any, aidant: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import current_code
+
+    aidant.last_login = timezone.now() - timedelta(hours=2)
+    aidant.save(update_fields=["last_login"])
+    before = int(time.time())
+    response = partner_flow.authorize(prompt="login")
+    choose_url = response["Location"]
+    otp_page = partner_flow.http.get(choose_url)
+    device = TOTPDevice.objects.get(user=aidant)
+    verified = partner_flow.http.post(otp_page["Location"], {"code": current_code(device)})
+    assert verified["Location"] == choose_url
+    back = partner_flow.choose(response, usager, "papiers")
+    body = partner_flow.token(query_of(back["Location"])["code"]).json()
+    claims = verify_jose(
+        body["id_token"], partner_flow.registered, "ES256", access_token=body["access_token"]
+    )
+    assert claims["auth_time"] >= before
+
+
+def test_auth_time_is_the_login_time_without_prompt_login(
+    partner_flow: Flow, usager: Any, aidant: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    aidant.last_login = timezone.now() - timedelta(hours=2)
+    aidant.save(update_fields=["last_login"])
+    claims, _ = _id_token(partner_flow, usager)
+    assert claims["auth_time"] == int(aidant.last_login.timestamp())
