@@ -167,3 +167,14 @@ def test_search_by_birthdate(partner_flow: Flow, usager: Any) -> None:
     response = partner_flow.authorize()
     page = partner_flow.http.get(response["Location"], {"q": "24/08/1962"})
     assert f"/usager/{usager.pk}/" in page.content.decode()
+
+
+def test_deactivated_account_cannot_complete_the_exchange(
+    partner_flow: Flow, usager: Any, aidant: Any
+) -> None:
+    code = partner_flow.code(usager)
+    aidant.is_active = False
+    aidant.save(update_fields=["is_active"])
+    assert partner_flow.token(code).json()["error"] == "invalid_grant"
+    entry = Entry.objects.get(action=Action.OIDC_AUTORISATION_REFUSED)
+    assert entry.details["reason"] == "aidant_inactive_or_not_in_organisation"
