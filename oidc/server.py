@@ -309,7 +309,8 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         super().__init__(leeway=5)
 
     def get_audiences(self) -> list[str]:
-        return [settings.OIDC_ISSUER + "/oidc/token", settings.OIDC_ISSUER]
+        issuer = settings.OIDC_ISSUER
+        return [issuer + "/oidc/token", issuer + "/oidc/revoke", issuer]
 
     def validate_jti(self, claims: dict[str, Any], jti: str) -> bool:
         return bool(cache.add(f"oidc:jti:{claims['sub']}:{jti}", 1, timeout=600))

@@ -178,3 +178,18 @@ def test_deactivated_account_cannot_complete_the_exchange(
     assert partner_flow.token(code).json()["error"] == "invalid_grant"
     entry = Entry.objects.get(action=Action.OIDC_AUTORISATION_REFUSED)
     assert entry.details["reason"] == "aidant_inactive_or_not_in_organisation"
+
+
+def test_no_code_or_token_reaches_the_logs(
+    partner_flow: Flow, usager: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    code = partner_flow.code(usager)
+    body = partner_flow.token(code).json()
+    partner_flow.token(code)  # a replay, logged as a refusal at most
+    HttpClient().get("/oidc/userinfo", HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
+    logged = caplog.text
+    for secret in (code, body["access_token"], body["id_token"], partner_flow.registered.secret):
+        assert secret not in logged
