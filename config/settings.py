@@ -223,6 +223,8 @@ LOGGING = {
         # Request bodies and querystrings may carry codes and tokens: never log them.
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
+        # oidc: authlib logs issued tokens at DEBUG level, never let that through.
+        "authlib": {"level": "WARNING"},
     },
 }
 
@@ -251,5 +253,3 @@ OIDC_ACCESS_TOKEN_SECONDS = env_int("OIDC_ACCESS_TOKEN_SECONDS", 120)
 OIDC_ID_TOKEN_SECONDS = env_int("OIDC_ID_TOKEN_SECONDS", 600)
 # Retired signing keys stay published this long: every token they signed has expired by then.
 OIDC_MAX_TOKEN_SECONDS = max(OIDC_ACCESS_TOKEN_SECONDS, OIDC_ID_TOKEN_SECONDS) + 300
-# authlib logs issued tokens at DEBUG level: never let that through.
-LOGGING["loggers"]["authlib"] = {"level": "WARNING"}
