@@ -201,7 +201,10 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Relais <ne-pas-repondre@relais.localhost>")
 # Absolute base for links in emails (invitations), e.g. https://relais.example.fr
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not DEBUG and not SITE_URL.startswith(("https://", "http://")):
+    # Otherwise invitation emails would carry links to the development address.
+    raise ImproperlyConfigured("SITE_URL must be set to the public address when DEBUG is off.")
 
 # Internationalisation
 LANGUAGE_CODE = "fr-fr"

@@ -11,6 +11,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "x9!k2#pQ7rT0vW4yZ8bC1dF5gH3jL6mN-" * 2
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": GOOD_SECRET,
+    "ALLOWED_HOSTS": "relais.example.fr",
+    "SITE_URL": "https://relais.example.fr/",
+}
 SETUP = "import django; django.setup(); "
 DUMP = (
     SETUP + "from django.conf import settings as s; import json; print(json.dumps({"
@@ -18,7 +24,7 @@ DUMP = (
     "'session_httponly': s.SESSION_COOKIE_HTTPONLY, 'hsts': s.SECURE_HSTS_SECONDS,"
     "'hsts_sub': s.SECURE_HSTS_INCLUDE_SUBDOMAINS, 'debug': s.DEBUG,"
     "'hosts': s.ALLOWED_HOSTS, 'idle': s.SESSION_COOKIE_AGE,"
-    "'mailer': s.MAILERS['default']['BACKEND']}))"
+    "'mailer': s.MAILERS['default']['BACKEND'], 'site': s.SITE_URL}))"
 )
 
 
@@ -35,6 +41,7 @@ def _run(code: str | None = None, *, args: list[str] | None = None, **env: str):
             "SECURE_COOKIES",
             "SECURE_HSTS_SECONDS",
             "SECURE_SSL_REDIRECT",
+            "SITE_URL",
             # Set by the e2e harness for Playwright, never in production.
             "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
@@ -48,22 +55,39 @@ def _run(code: str | None = None, *, args: list[str] | None = None, **env: str):
 
 
 def test_production_refuses_the_default_secret_key():
-    result = _run(DEBUG="false", ALLOWED_HOSTS="relais.example.fr")
+    result = _run(**{**PRODUCTION, "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    env = dict(PRODUCTION)
+    del env["SECRET_KEY"]
+    result = _run(**env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY" in result.stderr
 
 
 def test_production_refuses_a_short_secret_key():
-    result = _run(DEBUG="false", ALLOWED_HOSTS="relais.example.fr", SECRET_KEY="court")
+    result = _run(**{**PRODUCTION, "SECRET_KEY": "court"})
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
 
 def test_production_refuses_missing_allowed_hosts():
-    result = _run(DEBUG="false", SECRET_KEY=GOOD_SECRET)
+    for hosts in (None, "", " , "):
+        env = {key: value for key, value in PRODUCTION.items() if key != "ALLOWED_HOSTS"}
+        if hosts is not None:
+            env["ALLOWED_HOSTS"] = hosts
+        result = _run(**env)
+        assert result.returncode != 0
+        assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_refuses_a_missing_site_url():
+    """Invitation links would otherwise point at the development address."""
+    env = {key: value for key, value in PRODUCTION.items() if key != "SITE_URL"}
+    result = _run(**env)
     assert result.returncode != 0
-    assert "ALLOWED_HOSTS" in result.stderr
+    assert "SITE_URL" in result.stderr
 
 
 def test_debug_defaults_to_off():
@@ -74,7 +98,7 @@ def test_debug_defaults_to_off():
 
 
 def test_production_starts_with_proper_values_and_is_hardened():
-    result = _run(DUMP, DEBUG="false", SECRET_KEY=GOOD_SECRET, ALLOWED_HOSTS="relais.example.fr")
+    result = _run(DUMP, **PRODUCTION)
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["debug"] is False
@@ -85,6 +109,7 @@ def test_production_starts_with_proper_values_and_is_hardened():
     assert values["hsts"] >= 31536000
     assert values["hsts_sub"] is True
     assert values["mailer"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert values["site"] == "https://relais.example.fr"
 
 
 def _issues(output: str) -> set[str]:
@@ -92,13 +117,7 @@ def _issues(output: str) -> set[str]:
 
 
 def test_check_deploy_has_no_security_warning_with_production_values():
-    result = _run(
-        args=["manage.py", "check", "--deploy"],
-        DEBUG="false",
-        SECRET_KEY=GOOD_SECRET,
-        ALLOWED_HOSTS="relais.example.fr",
-        SECURE_SSL_REDIRECT="true",
-    )
+    result = _run(args=["manage.py", "check", "--deploy"], **PRODUCTION, SECURE_SSL_REDIRECT="true")
     assert result.returncode == 0, result.stdout + result.stderr
     # HSTS preload is a deliberate operator's choice (hard to undo): the only note allowed.
     assert _issues(result.stdout + result.stderr) <= {"security.W021"}
@@ -108,9 +127,7 @@ def test_check_deploy_flags_insecure_cookies_when_turned_off():
     """The deploy check sees the settings we read: a sanity check for the test above."""
     result = _run(
         args=["manage.py", "check", "--deploy"],
-        DEBUG="false",
-        SECRET_KEY=GOOD_SECRET,
-        ALLOWED_HOSTS="relais.example.fr",
+        **PRODUCTION,
         SECURE_SSL_REDIRECT="true",
         SECURE_COOKIES="false",
     )
