@@ -1,0 +1,254 @@
+"""verify_journal: recompute every content hash, every chain link and every checkpoint."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from journal.hashing import GENESIS, chain_step, content_hash
+from journal.models import Checkpoint, Entry, Seal, VerificationRun
+from journal.signing import signature_is_valid, trusted_keys
+
+CHUNK = 20000
+
+CONTENT_CHANGED = "contenu modifié"
+ENTRY_MISSING = "entrée manquante"
+ENTRY_INSERTED = "entrée insérée"
+ORDER_CHANGED = "ordre modifié"
+CHECKPOINT_MISMATCH = "point de contrôle non conforme"
+UNSEALED = "entrée non scellée"
+
+_COLUMNS = (
+    "s.sequence, s.entry_id, s.chain_hash, e.id, e.hash_version, e.action, e.created_at, "
+    "e.aidant_id, e.organisation_id, e.target_aidant_id, e.usager_id, e.mandat_id, "
+    "e.autorisation_id, e.details, e.content_hash"
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    sequence: int
+    entry_id: int
+    chain_hash: bytes
+    present: bool
+    stored_content_hash: str
+    computed_content_hash: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    sequence: int | None
+    entry_id: int | None
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        where = f"séquence {self.sequence}" if self.sequence is not None else "hors chaîne"
+        entry = f", entrée n° {self.entry_id}" if self.entry_id is not None else ""
+        return f"{where}{entry} : {self.kind} ({self.detail})"
+
+
+@dataclass(frozen=True)
+class Result:
+    entries: int
+    checkpoints: int
+    problem: Problem | None
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _content(row: tuple[Any, ...]) -> str:
+    details = row[13]
+    if isinstance(details, str):
+        details = json.loads(details)
+    return content_hash(
+        version=row[4],
+        action=row[5],
+        created_at=row[6],
+        aidant_id=row[7],
+        organisation_id=row[8],
+        target_aidant_id=row[9],
+        usager_id=row[10],
+        mandat_id=row[11],
+        autorisation_id=row[12],
+        client_id=None,
+        details=details,
+    )
+
+
+def _rows() -> Iterator[Row]:
+    last = Seal.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    start = 0
+    with connection.cursor() as cursor:
+        while start < last:
+            cursor.execute(
+                f"SELECT {_COLUMNS} FROM journal_seal s "  # noqa: S608 (constant columns)
+                "LEFT JOIN journal_entry e ON e.id = s.entry_id "
+                "WHERE s.sequence > %s AND s.sequence <= %s ORDER BY s.sequence",
+                [start, start + CHUNK],
+            )
+            for row in cursor.fetchall():
+                present = row[3] is not None
+                yield Row(
+                    sequence=row[0],
+                    entry_id=row[1],
+                    chain_hash=bytes.fromhex(row[2]),
+                    present=present,
+                    stored_content_hash=row[14] if present else "",
+                    computed_content_hash=_content(row) if present else "",
+                )
+            start += CHUNK
+
+
+def _link(previous: bytes, row: Row, content: str | None = None) -> bytes:
+    return chain_step(previous, row.entry_id, content or row.stored_content_hash)
+
+
+def _diagnose(before: bytes, previous: Row | None, row: Row, following: Row | None) -> Problem:
+    """The chain breaks at `row`: say what most likely happened, naming the right entry."""
+    base = previous.chain_hash if previous else GENESIS
+    if previous is not None and _link(before, row) == row.chain_hash:
+        # `row` links to the entry before `previous`: `previous` was inserted.
+        return Problem(previous.sequence, previous.entry_id, ENTRY_INSERTED, "hors de la chaîne")
+    if following is not None and following.present:
+        if (
+            _link(base, following) == row.chain_hash
+            or _link(base, row, following.stored_content_hash) == row.chain_hash
+            or _link(following.chain_hash, row) == row.chain_hash
+        ):
+            return Problem(
+                row.sequence,
+                row.entry_id,
+                ORDER_CHANGED,
+                f"échangée avec la séquence {following.sequence}",
+            )
+        if _link(base, following) == following.chain_hash:
+            return Problem(row.sequence, row.entry_id, ENTRY_INSERTED, "hors de la chaîne")
+    return Problem(
+        row.sequence, row.entry_id, ENTRY_MISSING, "le chaînage avec l'entrée précédente est rompu"
+    )
+
+
+def _walk(checkpoints: list[Checkpoint]) -> tuple[int, int, Problem | None]:
+    keys = trusted_keys()
+    by_size = {checkpoint.tree_size: checkpoint for checkpoint in checkpoints}
+    before, previous_hash, previous = GENESIS, GENESIS, None
+    expected, verified_checkpoints = 1, 0
+    rows = _rows()
+    for row in rows:
+        if row.sequence != expected:
+            return (
+                expected - 1,
+                verified_checkpoints,
+                Problem(
+                    expected, None, ENTRY_MISSING, f"séquence suivante trouvée : {row.sequence}"
+                ),
+            )
+        if not row.present:
+            return (
+                expected - 1,
+                verified_checkpoints,
+                Problem(
+                    row.sequence, row.entry_id, ENTRY_MISSING, "la ligne de l'entrée a disparu"
+                ),
+            )
+        if row.computed_content_hash != row.stored_content_hash:
+            return (
+                expected - 1,
+                verified_checkpoints,
+                Problem(
+                    row.sequence, row.entry_id, CONTENT_CHANGED, "l'empreinte ne correspond plus"
+                ),
+            )
+        if _link(previous_hash, row) != row.chain_hash:
+            following = next(rows, None)
+            return expected - 1, verified_checkpoints, _diagnose(before, previous, row, following)
+        checkpoint = by_size.get(row.sequence)
+        if checkpoint is not None:
+            mismatch = _check_checkpoint(checkpoint, row, keys)
+            if mismatch is not None:
+                return expected - 1, verified_checkpoints, mismatch
+            verified_checkpoints += 1
+        before, previous_hash, previous = previous_hash, row.chain_hash, row
+        expected += 1
+    size = expected - 1
+    beyond = [c for c in checkpoints if c.tree_size > size]
+    if beyond:
+        return (
+            size,
+            verified_checkpoints,
+            Problem(
+                size + 1,
+                None,
+                ENTRY_MISSING,
+                f"le point de contrôle signé le {beyond[0].signed_at:%d/%m/%Y %H:%M:%S} "
+                f"compte {beyond[0].tree_size} entrées",
+            ),
+        )
+    return size, verified_checkpoints, None
+
+
+def _check_checkpoint(checkpoint: Checkpoint, row: Row, keys: dict[str, Any]) -> Problem | None:
+    if not signature_is_valid(checkpoint.head(), checkpoint.key_id, checkpoint.signature, keys):
+        detail = f"signature invalide du point de contrôle de taille {checkpoint.tree_size}"
+    elif checkpoint.root_hash != row.chain_hash.hex():
+        detail = (
+            f"la racine ne correspond pas au point de contrôle de taille {checkpoint.tree_size}"
+        )
+    else:
+        return None
+    return Problem(row.sequence, row.entry_id, CHECKPOINT_MISMATCH, detail)
+
+
+def _unsealed() -> Problem | None:
+    bound = timezone.now() - timedelta(seconds=settings.JOURNAL_SEAL_BOUND_SECONDS)
+    late = (
+        Entry.objects.filter(seal__isnull=True, created_at__lt=bound)
+        .order_by("id")
+        .values_list("id", "created_at")
+        .first()
+    )
+    if late is None:
+        return None
+    return Problem(
+        None, late[0], UNSEALED, f"écrite le {timezone.localtime(late[1]):%d/%m/%Y %H:%M:%S}"
+    )
+
+
+def verify() -> Result:
+    started = time.monotonic()
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:
+                # One snapshot for the whole run, although the sealer keeps appending.
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        checkpoints = list(Checkpoint.objects.order_by("tree_size"))
+        entries, verified_checkpoints, walk_problem = _walk(checkpoints)
+        problem = walk_problem or _unsealed()
+    return Result(entries, verified_checkpoints, problem, time.monotonic() - started)
+
+
+def verify_and_store() -> Result:
+    result = verify()
+    VerificationRun.objects.create(
+        duration_seconds=result.seconds,
+        ok=result.ok,
+        entries_verified=result.entries,
+        checkpoints_verified=result.checkpoints,
+        failed_sequence=result.problem.sequence if result.problem else None,
+        failed_entry_id=result.problem.entry_id if result.problem else None,
+        message=str(result.problem) if result.problem else "",
+    )
+    return result
