@@ -41,3 +41,27 @@ def triggers_disabled() -> Iterator[Any]:
             yield cursor
         finally:
             cursor.execute("SET session_replication_role = DEFAULT")
+
+
+@pytest.fixture
+def auditor(db: Any) -> Any:
+    from django.contrib.auth.models import Group, Permission
+
+    from tests.factories import AidantFactory, add_totp_device
+
+    group, _ = Group.objects.get_or_create(name="Auditeurs")
+    group.permissions.add(Permission.objects.get(codename="audit_journal"))
+    auditor = AidantFactory()
+    auditor.groups.add(group)  # type: ignore[attr-defined]
+    add_totp_device(auditor)
+    return auditor
+
+
+@pytest.fixture
+def other_organisation_entry(db: Any) -> Entry:
+    from tests.factories import AidantFactory, MembershipFactory, OrganisationFactory
+
+    other = OrganisationFactory()
+    someone = AidantFactory(current_organisation=other)
+    MembershipFactory(aidant=someone, organisation=other)
+    return journal.record(Action.LOGOUT, aidant=someone, organisation=other)
