@@ -23,9 +23,16 @@ def canonical_time(value: datetime) -> str:
     return value.isoformat(timespec="microseconds")
 
 
+def _no_float(value: str) -> Any:
+    raise TypeError(
+        "Journal details take no floats: PostgreSQL's jsonb may give them back written "
+        "differently, which would change the hash. Use an integer or a string."
+    )
+
+
 def normalise_details(details: dict[str, Any] | None) -> dict[str, Any]:
     """What a JSON column gives back, so that the hash of the stored value is stable."""
-    return json.loads(json.dumps(details or {}, ensure_ascii=False, allow_nan=False))
+    return json.loads(json.dumps(details or {}, ensure_ascii=False), parse_float=_no_float)
 
 
 def canonical_bytes(

@@ -115,8 +115,8 @@ class Entry(AppendOnlyModel):
 class PendingEntry(models.Model):
     """The sealer's queue: entries waiting for their place in the chain.
 
-    record() inserts one row here with the entry; the sealer removes it once the entry is
-    sealed. Removing a row by hand only leaves the entry unsealed, which verify reports.
+    A database trigger inserts one row here with each entry; the sealer removes it once the
+    entry is sealed. Removing a row by hand only leaves the entry unsealed, which verify reports.
     """
 
     entry = models.OneToOneField(Entry, primary_key=True, on_delete=models.PROTECT)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from journal.hashing import CURRENT_VERSION, content_hash, entry_fields, normalise_details
-from journal.models import Action, Entry, PendingEntry
+from journal.models import Action, Entry
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +50,10 @@ def record(
         hash_version=CURRENT_VERSION,
     )
     entry.content_hash = content_hash(**entry_fields(entry))
-    # No savepoint inside the caller's transaction; its own transaction in autocommit mode.
-    with transaction.atomic(savepoint=False):
-        entry.save()
-        PendingEntry.objects.create(entry=entry)
-        if settings.JOURNAL_SEAL_ON_COMMIT:
-            transaction.on_commit(_seal_after_commit)
+    # A database trigger queues the entry for the sealer (journal_pendingentry).
+    entry.save()
+    if settings.JOURNAL_SEAL_ON_COMMIT:
+        transaction.on_commit(_seal_after_commit)
     return entry
 
 

@@ -7,7 +7,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from hashlib import sha256
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,10 +32,21 @@ _COLUMNS = (
     "e.aidant_id, e.organisation_id, e.target_aidant_id, e.usager_id, e.mandat_id, "
     "e.autorisation_id, e.details, e.content_hash"
 )
+# On PostgreSQL the server formats the version 1 serialisation around action and details
+# (time and ids), on its own core. tests/journal/test_verify.py proves it matches
+# journal.hashing byte for byte.
+_POSTGRES_COLUMNS = (
+    "s.sequence, s.entry_id, s.chain_hash, e.id, e.hash_version, e.action, "
+    """'"' || to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') """
+    """|| '+00:00",' || concat_ws(',', """
+    "coalesce(e.aidant_id::text, 'null'), coalesce(e.organisation_id::text, 'null'), "
+    "coalesce(e.target_aidant_id::text, 'null'), coalesce(e.usager_id::text, 'null'), "
+    "coalesce(e.mandat_id::text, 'null'), coalesce(e.autorisation_id::text, 'null'), 'null'), "
+    "CASE WHEN e.details = '{}'::jsonb THEN NULL ELSE e.details::text END, e.content_hash"
+)
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     sequence: int
     entry_id: int
     chain_hash: bytes
@@ -87,27 +99,48 @@ def _content(row: tuple[Any, ...]) -> str:
     )
 
 
+_ACTIONS: dict[str, str] = {}
+
+
+def _postgres_content(row: tuple[Any, ...]) -> str:
+    version, action, middle, details = row[4], row[5], row[6], row[7]
+    if version != 1:
+        return "version inconnue"
+    quoted = _ACTIONS.get(action)
+    if quoted is None:
+        quoted = _ACTIONS[action] = json.dumps(action, ensure_ascii=False)
+    if details is None:
+        details = "{}"
+    else:
+        details = json.dumps(
+            json.loads(details),
+            ensure_ascii=False,
+            separators=(",", ":"),
+            sort_keys=True,
+            allow_nan=False,
+        )
+    return sha256(f"[1,{quoted},{middle},{details}]".encode()).hexdigest()
+
+
 def _rows() -> Iterator[Row]:
     last = Seal.objects.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    postgres = connection.vendor == "postgresql"
+    columns = _POSTGRES_COLUMNS if postgres else _COLUMNS
     start = 0
     with connection.cursor() as cursor:
         while start < last:
             cursor.execute(
-                f"SELECT {_COLUMNS} FROM journal_seal s "  # noqa: S608 (constant columns)
+                f"SELECT {columns} FROM journal_seal s "  # noqa: S608 (constant columns)
                 "LEFT JOIN journal_entry e ON e.id = s.entry_id "
                 "WHERE s.sequence > %s AND s.sequence <= %s ORDER BY s.sequence",
                 [start, start + CHUNK],
             )
             for row in cursor.fetchall():
-                present = row[3] is not None
-                yield Row(
-                    sequence=row[0],
-                    entry_id=row[1],
-                    chain_hash=bytes.fromhex(row[2]),
-                    present=present,
-                    stored_content_hash=row[14] if present else "",
-                    computed_content_hash=_content(row) if present else "",
-                )
+                if row[3] is None:
+                    yield Row(row[0], row[1], bytes.fromhex(row[2]), False, "", "")
+                    continue
+                computed = _postgres_content(row) if postgres else _content(row)
+                yield Row(row[0], row[1], bytes.fromhex(row[2]), True, row[-1], computed)
             start += CHUNK
 
 

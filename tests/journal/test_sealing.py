@@ -138,3 +138,9 @@ def test_record_seals_on_commit_without_a_celery_worker(
         entry = journal.record(Action.LOGOUT, aidant=aidant)
     assert Seal.objects.get().entry_id == entry.pk
     assert Checkpoint.objects.get().tree_size == 1
+
+
+def test_floats_in_details_are_refused(aidant):
+    with pytest.raises(TypeError, match="no floats"):
+        journal.record(Action.LOGOUT, aidant=aidant, details={"ratio": 1e20})
+    assert not Entry.objects.exists()

@@ -257,3 +257,38 @@ def test_verify_reads_in_chunks(sealed_entries, monkeypatch):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM journal_seal")
         assert cursor.fetchone()[0] == 5
+
+
+def test_server_side_serialisation_matches_journal_hashing(aidant, organisation):
+    """verify formats time and ids in SQL: it must agree with record() byte for byte."""
+    from datetime import UTC, datetime
+
+    from journal.hashing import content_hash, entry_fields
+    from journal.sealing import seal_pending
+    from tests.factories import MandatFactory
+
+    mandat = MandatFactory(organisation=organisation, demarches=["papiers"])
+    tricky = {
+        "é": 'ü "q" \\ \n\t\u0001',
+        "list": [1, None, True, -(10**15), "2.5"],
+        "nested": {"b": {}, "a": []},
+    }
+    for moment in (datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), timezone.now()):
+        entry = Entry(
+            action=Action.AIDANT_ADDED,
+            created_at=moment,
+            aidant=aidant,
+            organisation=organisation,
+            target_aidant=aidant,
+            usager=mandat.usager,
+            mandat=mandat,
+            autorisation=mandat.autorisations.first(),  # type: ignore[attr-defined]
+            details=tricky,
+        )
+        entry.content_hash = content_hash(**entry_fields(entry))
+        entry.save()
+    journal.record(Action.LOGOUT)
+    seal_pending()
+    assert connection.vendor == "postgresql"
+    result = _run()
+    assert result.ok and result.entries == 3
