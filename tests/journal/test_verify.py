@@ -14,6 +14,7 @@ import journal
 from journal import verification
 from journal.hashing import chain_step
 from journal.models import Action, Checkpoint, Entry, Seal, VerificationRun
+from journal.sealing import make_checkpoint, seal_pending
 from tests.journal.conftest import triggers_disabled
 
 
@@ -29,8 +30,10 @@ def test_verify_journal_prints_the_count_and_stores_the_run(sealed_entries, caps
     sealed_entries(5)
     call_command("verify_journal")
     assert "5 entrées vérifiées, 1 points de contrôle" in capsys.readouterr().out
-    run = VerificationRun.objects.get()
-    assert run.ok and run.entries_verified == 5
+    call_command("verify_journal", "--independent")
+    assert "5 entrées vérifiées, 1 points de contrôle" in capsys.readouterr().out
+    run = VerificationRun.objects.order_by("started_at").first()
+    assert run is not None and run.ok and run.entries_verified == 5
 
 
 def test_an_empty_journal_verifies(db):
@@ -290,5 +293,22 @@ def test_server_side_serialisation_matches_journal_hashing(aidant, organisation)
     journal.record(Action.LOGOUT)
     seal_pending()
     assert connection.vendor == "postgresql"
+    # The server's hashing flags nothing: no row needs the Python re-check.
+    assert verification._fast_scan(3, parallel=False) is None
     result = _run()
     assert result.ok and result.entries == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_fast_pass_and_independent_mode_name_the_same_entry(aidant, monkeypatch):
+    monkeypatch.setattr(verification, "FAST_CHUNK", 2)
+    entries = [journal.record(Action.LOGOUT, aidant=aidant, details={"i": i}) for i in range(7)]
+    seal_pending()
+    make_checkpoint(force=True)
+    assert verification.verify().ok  # committed data: two worker connections, one snapshot
+    with triggers_disabled() as cursor:
+        cursor.execute("UPDATE journal_entry SET details = '{}' WHERE id = %s", [entries[5].pk])
+    for independent in (False, True):
+        problem = verification.verify(independent=independent).problem
+        assert problem is not None
+        assert (problem.sequence, problem.kind) == (6, verification.CONTENT_CHANGED)
