@@ -309,7 +309,7 @@ def verify(*, independent: bool = False) -> Result:
 # Content hash of version 1 entries whose details are flat (no nested object or array): the
 # same bytes as journal.hashing.canonical_bytes. Other rows come back for Python to hash.
 _SQL_DETAILS = """
-CASE WHEN NOT EXISTS (
+CASE WHEN e.details = '{}'::jsonb THEN '{}' WHEN NOT EXISTS (
     SELECT 1 FROM jsonb_each(e.details) d WHERE jsonb_typeof(d.value) IN ('object', 'array')
 ) THEN '{' || coalesce((
     SELECT string_agg(to_json(d.key)::text || ':' || d.value::text, ',' ORDER BY d.key COLLATE "C")
@@ -333,7 +333,8 @@ FROM (
         s.entry_id,
         {_SQL_MIDDLE} AS middle,
         {_SQL_DETAILS} AS canonical_details
-    FROM journal_seal s LEFT JOIN journal_entry e ON e.id = s.entry_id
+    FROM journal_seal s LEFT JOIN journal_entry e
+        ON e.id = s.entry_id AND e.id BETWEEN %(first_id)s AND %(last_id)s
     WHERE s.sequence >= %(start)s AND s.sequence <= %(stop)s
     WINDOW w AS (ORDER BY s.sequence)
 ) t
@@ -358,11 +359,25 @@ FAST_WORKERS = 2
 
 def _scan_chunk(cursor: Any, start: int, stop: int) -> int | None:
     """The first suspicious sequence in (start, stop], or None."""
+    # Entry ids follow the chain order closely: bounding them lets PostgreSQL read the
+    # entries of a range in one index range scan and hash-join them.
+    cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
     cursor.execute(
-        "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; "
-        "SET LOCAL work_mem = '64MB'"
+        "SELECT min(entry_id), max(entry_id) FROM journal_seal"
+        " WHERE sequence >= %(start)s AND sequence <= %(stop)s",
+        {"start": start, "stop": stop},
     )
-    cursor.execute(_FAST_SCAN, {"start": start, "stop": stop, "base": 0 if start == 0 else -1})
+    first_id, last_id = cursor.fetchone()
+    cursor.execute(
+        _FAST_SCAN,
+        {
+            "start": start,
+            "stop": stop,
+            "base": 0 if start == 0 else -1,
+            "first_id": first_id or 0,
+            "last_id": last_id or 0,
+        },
+    )
     for sequence, stored, action, middle, details, python_hashes in cursor.fetchall():
         if not python_hashes or action is None or middle is None:
             return int(sequence)
