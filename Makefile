@@ -19,13 +19,14 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/relais
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: help install run test check lint format typecheck migrations-check bench
+.PHONY: help install run test check lint format typecheck migrations-check bench bench-journal
 
 help:
 	@echo "make run    start Relais with demo data on http://127.0.0.1:$(PORT) (SQLite)"
 	@echo "make test   run the whole test suite on PostgreSQL"
 	@echo "make check  lint, type-check, migrations check, then the tests"
 	@echo "make bench  run the benchmarks"
+	@echo "make bench-journal  journal benchmark on PostgreSQL (BENCH_ARGS=\"--seed 200000\")"
 
 $(UV):
 	@test -n "$(PYTHON)" || { echo "No Python >= 3.12 found" >&2; exit 1; }
@@ -71,3 +72,10 @@ migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 check: lint typecheck migrations-check test
+
+# Journal benchmark: its own PostgreSQL database (relais_bench), created and dropped.
+BENCH_ARGS ?=
+bench-journal: install
+	$(PY) -m bench.journal $(BENCH_ARGS)
+
+bench: bench-journal

@@ -227,3 +227,28 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# Journal (issue 3): Ed25519 key of the signed checkpoints, base64 of the 32-byte seed.
+# In DEBUG only, a stable development key is derived from SECRET_KEY.
+JOURNAL_SIGNING_KEY = env_str("JOURNAL_SIGNING_KEY")
+if not JOURNAL_SIGNING_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("JOURNAL_SIGNING_KEY must be set when DEBUG is off.")
+    import base64
+    import hashlib
+
+    JOURNAL_SIGNING_KEY = base64.b64encode(
+        hashlib.sha256(b"relais-journal-dev-key:" + SECRET_KEY.encode()).digest()
+    ).decode()
+# Public keys (base64) of retired signing keys, so that old checkpoints still verify.
+JOURNAL_RETIRED_PUBLIC_KEYS = env_list("JOURNAL_RETIRED_PUBLIC_KEYS")
+# Every committed entry is sealed within this bound; verify reports older unsealed entries.
+JOURNAL_SEAL_BOUND_SECONDS = env_int("JOURNAL_SEAL_BOUND_SECONDS", 10)
+JOURNAL_CHECKPOINT_INTERVAL_SECONDS = env_int("JOURNAL_CHECKPOINT_INTERVAL_SECONDS", 60)
+# Without a Celery worker (`make run`), seal right after each commit.
+JOURNAL_SEAL_ON_COMMIT = env_bool("JOURNAL_SEAL_ON_COMMIT", CELERY_TASK_ALWAYS_EAGER)
+CELERY_BEAT_SCHEDULE["journal-seal"] = {"task": "journal.tasks.seal_journal", "schedule": 2.0}
+CELERY_BEAT_SCHEDULE["journal-verify"] = {
+    "task": "journal.tasks.verify_journal",
+    "schedule": float(env_int("JOURNAL_VERIFY_INTERVAL_SECONDS", 24 * 3600)),
+}
