@@ -15,6 +15,17 @@ class Action(models.TextChoices):
     AIDANT_DEACTIVATED = "aidant_deactivated", "Aidant désactivé"
     AIDANT_REACTIVATED = "aidant_reactivated", "Aidant réactivé"
     ORGANISATION_SWITCHED = "organisation_switched", "Changement de structure"
+    # mandats (issue 4)
+    MANDAT_CREATED = "mandat_created", "Mandat créé"
+    MANDAT_RENEWED = "mandat_renewed", "Mandat renouvelé"
+    MANDAT_CANCELLED = "mandat_cancelled", "Mandat révoqué"
+    MANDAT_TRANSFERRED_OUT = "mandat_transferred_out", "Mandat transféré vers une autre structure"
+    MANDAT_TRANSFERRED_IN = "mandat_transferred_in", "Mandat reçu d'une autre structure"
+    AUTORISATION_REVOKED = "autorisation_revoked", "Autorisation révoquée"
+    AUTORISATION_SUPERSEDED = "autorisation_superseded", "Autorisation remplacée"
+    FRANCECONNECT_SUCCEEDED = "franceconnect_succeeded", "Identification FranceConnect réussie"
+    FRANCECONNECT_FAILED = "franceconnect_failed", "Échec de l'identification FranceConnect"
+    EXPIRY_REMINDER_SENT = "expiry_reminder_sent", "Rappel d'échéance des mandats envoyé"
 
 
 class EntryQuerySet(models.QuerySet["Entry"]):
