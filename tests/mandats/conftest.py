@@ -1,9 +1,11 @@
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from mandats.identity import FranceConnectIdentity
 from mandats.signature import drawn_signature
+from tests.sandbox.process import FCSandbox, running_fc_sandbox
 
 
 def make_identity(n: int = 1, **overrides: str) -> FranceConnectIdentity:
@@ -36,3 +38,15 @@ def identity() -> FranceConnectIdentity:
 @pytest.fixture
 def signature() -> Any:
     return drawn_signature(SIGNATURE_JSON)
+
+
+@pytest.fixture(scope="session")
+def fc_sandbox() -> Iterator[FCSandbox]:
+    with running_fc_sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def fc_settings(settings: Any, fc_sandbox: FCSandbox) -> FCSandbox:
+    settings.FRANCECONNECT = fc_sandbox.settings()
+    return fc_sandbox
