@@ -259,3 +259,6 @@ CELERY_BEAT_SCHEDULE["mandats-expiry-reminders"] = {
     "task": "mandats.tasks.send_expiry_reminders",
     "schedule": 6 * 3600,
 }
+# httpx logs every URL it calls at INFO: keep provider URLs (and any token in them) out.
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # type: ignore[index]
+LOGGING["loggers"]["httpcore"] = {"level": "WARNING"}  # type: ignore[index]

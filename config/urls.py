@@ -7,4 +7,5 @@ urlpatterns = [
     path("", login_not_required(RedirectView.as_view(pattern_name="aidants:espace")), name="home"),
     path("admin/", admin.site.urls),
     path("", include("aidants.urls")),
+    path("", include("mandats.urls")),
 ]

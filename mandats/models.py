@@ -252,3 +252,17 @@ class Autorisation(models.Model):
         if self.closed_at is not None:
             return self.close_reason
         return "active" if self.mandat.is_active else "expired"
+
+    @property
+    def state_label(self) -> str:
+        return AUTORISATION_STATE_LABELS[self.state]
+
+
+AUTORISATION_STATE_LABELS = {
+    "active": "Active",
+    "expired": "Expirée",
+    CloseReason.REVOKED: "Révoquée",
+    CloseReason.SUPERSEDED: "Remplacée par un nouveau mandat",
+    CloseReason.CANCELLED: "Mandat révoqué",
+    CloseReason.TRANSFERRED: "Transférée à une autre structure",
+}

@@ -34,6 +34,8 @@ class Signature:
 def drawn_signature(raw: str) -> Signature:
     """Validates what signature_pad posted ({"width", "height", "strokes": [[[x, y], ...]]})
     and returns its canonical form. Coordinates are in CSS pixels of the drawing area."""
+    if not raw.strip():
+        raise InvalidSignatureError("Signez dans le cadre avant de continuer.")
     try:
         payload = json.loads(raw)
         width, height = int(payload["width"]), int(payload["height"])
