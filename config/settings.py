@@ -262,3 +262,5 @@ CELERY_BEAT_SCHEDULE["mandats-expiry-reminders"] = {
 # httpx logs every URL it calls at INFO: keep provider URLs (and any token in them) out.
 LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # type: ignore[index]
 LOGGING["loggers"]["httpcore"] = {"level": "WARNING"}  # type: ignore[index]
+# WeasyPrint reports each rendering step at INFO.
+LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}  # type: ignore[index]
