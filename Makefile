@@ -50,7 +50,13 @@ run: install
 	@echo "Relais : http://127.0.0.1:$(PORT)/connexion/"
 	@echo "Mot de passe de démonstration : relais-demo-2026 (par exemple aidant@relais.test)"
 	@echo "Code TOTP courant : $(PY) manage.py demo_totp aidant@relais.test"
+	@echo "FranceConnect (bac à sable) : http://127.0.0.1:$$(( $(PORT) + 1 ))/api/v2"
 	@echo
+	@# The FranceConnect sandbox runs beside Relais on PORT + 1 and stops with it.
+	export PORT=$(PORT); \
+	$(PY) manage.py runserver 127.0.0.1:$$(( $(PORT) + 1 )) --noreload \
+		--settings=sandbox.franceconnect.settings & sandbox=$$!; \
+	trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install

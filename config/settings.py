@@ -252,3 +252,42 @@ CELERY_BEAT_SCHEDULE["journal-verify"] = {
     "task": "journal.tasks.verify_journal",
     "schedule": float(env_int("JOURNAL_VERIFY_INTERVAL_SECONDS", 24 * 3600)),
 }
+# Mandats (issue 4): the FranceConnect client that identifies usagers. In DEBUG it defaults
+# to the local sandbox (sandbox/franceconnect), which `make run` serves on PORT + 1.
+_RELAIS_PORT = env_int("PORT", 8000)
+_LOCAL_RELAIS = f"http://127.0.0.1:{_RELAIS_PORT}"
+_FC_SANDBOX_SECRET = "relais-sandbox-secret"
+FRANCECONNECT = {
+    "ISSUER": env_str("FC_ISSUER", f"http://127.0.0.1:{_RELAIS_PORT + 1}/api/v2" if DEBUG else ""),
+    "CLIENT_ID": env_str("FC_CLIENT_ID", "relais-sandbox" if DEBUG else ""),
+    "CLIENT_SECRET": env_str("FC_CLIENT_SECRET", _FC_SANDBOX_SECRET if DEBUG else ""),
+    "REDIRECT_URI": env_str(
+        "FC_REDIRECT_URI", f"{_LOCAL_RELAIS}/mandats/franceconnect/retour/" if DEBUG else ""
+    ),
+    "POST_LOGOUT_REDIRECT_URI": env_str(
+        "FC_POST_LOGOUT_REDIRECT_URI",
+        f"{_LOCAL_RELAIS}/mandats/franceconnect/deconnexion/" if DEBUG else "",
+    ),
+    "SCOPES": env_str(
+        "FC_SCOPES",
+        "openid given_name family_name birthdate gender birthplace birthcountry email "
+        "preferred_username",
+    ),
+    "ACR": "eidas1",
+    "TIMEOUT_SECONDS": env_int("FC_TIMEOUT_SECONDS", 5),
+}
+if not DEBUG and FRANCECONNECT["CLIENT_SECRET"] == _FC_SANDBOX_SECRET:
+    raise ImproperlyConfigured("FC_CLIENT_SECRET must be the real FranceConnect secret.")
+# Renewing a mandate asks the usager to identify with FranceConnect again.
+MANDATS_RENEWAL_REQUIRES_FRANCECONNECT = env_bool("MANDATS_RENEWAL_REQUIRES_FRANCECONNECT", True)
+# Expiry reminders: mandates ending within this many days, emailed once to their structure.
+MANDATS_REMINDER_DAYS = env_int("MANDATS_REMINDER_DAYS", 30)
+CELERY_BEAT_SCHEDULE["mandats-expiry-reminders"] = {
+    "task": "mandats.tasks.send_expiry_reminders",
+    "schedule": 6 * 3600,
+}
+# httpx logs every URL it calls at INFO: keep provider URLs (and any token in them) out.
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # type: ignore[index]
+LOGGING["loggers"]["httpcore"] = {"level": "WARNING"}  # type: ignore[index]
+# WeasyPrint reports each rendering step at INFO.
+LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}  # type: ignore[index]

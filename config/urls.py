@@ -8,4 +8,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("aidants.urls")),
     path("journal/", include("journal.urls")),
+    path("", include("mandats.urls")),
 ]

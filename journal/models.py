@@ -23,6 +23,17 @@ class Action(models.TextChoices):
     ORGANISATION_SWITCHED = "organisation_switched", "Changement de structure"
     # journal
     JOURNAL_EXPORTED = "journal_exported", "Export du journal"
+    # mandats (issue 4)
+    MANDAT_CREATED = "mandat_created", "Mandat créé"
+    MANDAT_RENEWED = "mandat_renewed", "Mandat renouvelé"
+    MANDAT_CANCELLED = "mandat_cancelled", "Mandat révoqué"
+    MANDAT_TRANSFERRED_OUT = "mandat_transferred_out", "Mandat transféré vers une autre structure"
+    MANDAT_TRANSFERRED_IN = "mandat_transferred_in", "Mandat reçu d'une autre structure"
+    AUTORISATION_REVOKED = "autorisation_revoked", "Autorisation révoquée"
+    AUTORISATION_SUPERSEDED = "autorisation_superseded", "Autorisation remplacée"
+    FRANCECONNECT_SUCCEEDED = "franceconnect_succeeded", "Identification FranceConnect réussie"
+    FRANCECONNECT_FAILED = "franceconnect_failed", "Échec de l'identification FranceConnect"
+    EXPIRY_REMINDER_SENT = "expiry_reminder_sent", "Rappel d'échéance des mandats envoyé"
 
 
 class AppendOnlyError(Exception):
