@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "axes",
     "aidants",
     "mandats",
+    "oidc",
     "journal",
 ]
 
@@ -291,3 +292,28 @@ LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # type: ignore[index]
 LOGGING["loggers"]["httpcore"] = {"level": "WARNING"}  # type: ignore[index]
 # WeasyPrint reports each rendering step at INFO.
 LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}  # type: ignore[index]
+# OpenID Connect provider (oidc app). Secrets below have DEBUG-only development defaults.
+_DEV_OIDC_ENCRYPTION_KEY = "dev-only-oidc-encryption-key-never-use-in-production"
+_DEV_OIDC_PAIRWISE_SALT = "dev-only-oidc-pairwise-salt-never-use-in-production"
+OIDC_ENCRYPTION_KEY = env_str("OIDC_ENCRYPTION_KEY", _DEV_OIDC_ENCRYPTION_KEY if DEBUG else "")
+OIDC_PAIRWISE_SALT = env_str("OIDC_PAIRWISE_SALT", _DEV_OIDC_PAIRWISE_SALT if DEBUG else "")
+if not DEBUG:
+    for _name, _value, _dev in (
+        ("OIDC_ENCRYPTION_KEY", OIDC_ENCRYPTION_KEY, _DEV_OIDC_ENCRYPTION_KEY),
+        ("OIDC_PAIRWISE_SALT", OIDC_PAIRWISE_SALT, _DEV_OIDC_PAIRWISE_SALT),
+    ):
+        if _value == _dev or len(_value) < 32:
+            raise ImproperlyConfigured(
+                f"{_name} must be set to a random value of at least 32 characters "
+                "when DEBUG is off."
+            )
+# The issuer is Relais's public base URL; discovery is at /.well-known/openid-configuration.
+OIDC_ISSUER = env_str("OIDC_ISSUER", SITE_URL).rstrip("/")
+# Optional private JWK set ({"keys": [...]}, each with "alg" and "kid"); else keys are
+# generated into the database, encrypted with OIDC_ENCRYPTION_KEY.
+OIDC_SIGNING_JWKS = env_str("OIDC_SIGNING_JWKS")
+OIDC_CODE_SECONDS = min(env_int("OIDC_CODE_SECONDS", 60), 60)
+OIDC_ACCESS_TOKEN_SECONDS = env_int("OIDC_ACCESS_TOKEN_SECONDS", 120)
+OIDC_ID_TOKEN_SECONDS = env_int("OIDC_ID_TOKEN_SECONDS", 600)
+# Retired signing keys stay published this long: every token they signed has expired by then.
+OIDC_MAX_TOKEN_SECONDS = max(OIDC_ACCESS_TOKEN_SECONDS, OIDC_ID_TOKEN_SECONDS) + 300

@@ -34,6 +34,12 @@ class Action(models.TextChoices):
     FRANCECONNECT_SUCCEEDED = "franceconnect_succeeded", "Identification FranceConnect réussie"
     FRANCECONNECT_FAILED = "franceconnect_failed", "Échec de l'identification FranceConnect"
     EXPIRY_REMINDER_SENT = "expiry_reminder_sent", "Rappel d'échéance des mandats envoyé"
+    # oidc: Relais as an identity provider
+    OIDC_AUTORISATION_USED = "oidc_autorisation_used", "Autorisation utilisée (OIDC)"
+    OIDC_AUTORISATION_REFUSED = "oidc_autorisation_refused", "Autorisation refusée (OIDC)"
+    OIDC_CODE_REPLAYED = "oidc_code_replayed", "Code OIDC rejoué, jetons révoqués"
+    OIDC_CLIENT_AUTH_FAILED = "oidc_client_auth_failed", "Échec d'authentification client OIDC"
+    OIDC_LOGOUT = "oidc_logout", "Déconnexion demandée par un service (OIDC)"
 
 
 class AppendOnlyError(Exception):
