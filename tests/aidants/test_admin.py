@@ -197,6 +197,7 @@ class TestImportCartes:
             (f"CARTE 1;x,{KEY_A}\n", "Ligne 1 : numéro de série mal formé."),
             (f"CARTE-1,{KEY_A}\nCARTE-2,pas-hexadecimal\n", "Ligne 2 : la graine doit être"),
             (f"CARTE-1,{KEY_A[:20]}\n", "Ligne 1 : la graine doit être"),
+            (f"CARTE-1,{KEY_A}f\n", "Ligne 1 : la graine doit être"),
             (f"CARTE-1,{KEY_A}\nCARTE-1,{KEY_B}\n", "Ligne 2 : numéro de série en double."),
             ("serial,key\n\n", "Le fichier ne contient aucune carte."),
         ],
