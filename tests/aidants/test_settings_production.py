@@ -1,22 +1,16 @@
 """Production settings, checked in a fresh interpreter with DEBUG off."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.production import PRODUCTION_ENV as PRODUCTION
+from tests.production import run_python
+
 ROOT = Path(__file__).resolve().parents[2]
-GOOD_SECRET = "x9!k2#pQ7rT0vW4yZ8bC1dF5gH3jL6mN-" * 2
-PRODUCTION = {
-    "DEBUG": "false",
-    "SECRET_KEY": GOOD_SECRET,
-    "ALLOWED_HOSTS": "relais.example.fr",
-    "SITE_URL": "https://relais.example.fr/",
-}
+GOOD_SECRET = PRODUCTION["SECRET_KEY"]
 SETUP = "import django; django.setup(); "
 DUMP = (
     SETUP + "from django.conf import settings as s; import json; print(json.dumps({"
@@ -28,30 +22,7 @@ DUMP = (
 )
 
 
-def _run(code: str | None = None, *, args: list[str] | None = None, **env: str):
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {
-            "DEBUG",
-            "SECRET_KEY",
-            "ALLOWED_HOSTS",
-            "SESSION_IDLE_SECONDS",
-            "SECURE_COOKIES",
-            "SECURE_HSTS_SECONDS",
-            "SECURE_SSL_REDIRECT",
-            "SITE_URL",
-            # Set by the e2e harness for Playwright, never in production.
-            "DJANGO_ALLOW_ASYNC_UNSAFE",
-        }
-    }
-    base["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    base.update(env)
-    command = [sys.executable, *(args or ["-c", code or SETUP])]
-    return subprocess.run(
-        command, cwd=ROOT, env=base, capture_output=True, text=True, timeout=60, check=False
-    )
+_run = run_python
 
 
 def test_production_refuses_the_default_secret_key():
