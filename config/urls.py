@@ -9,6 +9,8 @@ urlpatterns = [
     path("", login_not_required(RedirectView.as_view(pattern_name="aidants:espace")), name="home"),
     path("admin/", admin.site.urls),
     path("", include("aidants.urls")),
+    path("journal/", include("journal.urls")),
+    path("", include("mandats.urls")),
     # oidc: Relais as an OpenID Connect provider
     path(
         ".well-known/openid-configuration",

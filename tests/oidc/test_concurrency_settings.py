@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,7 @@ from django.db import connection
 
 from oidc.models import Token
 from tests.oidc.conftest import Flow
+from tests.production import PRODUCTION_ENV, run_python
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,17 +42,8 @@ def test_concurrent_redemptions_of_one_code_issue_one_token(
 
 
 def _import_settings(**env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("OIDC_")}
-    base |= {"DEBUG": "false", "SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "relais.example"}
-    return subprocess.run(
-        [sys.executable, "-c", "import config.settings"],
-        cwd=ROOT,
-        env=base | env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    without_oidc = {k: v for k, v in PRODUCTION_ENV.items() if not k.startswith("OIDC_")}
+    return run_python("import config.settings", **without_oidc, **env)
 
 
 def test_production_refuses_missing_or_development_oidc_secrets() -> None:
