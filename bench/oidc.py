@@ -134,6 +134,7 @@ ENV = {
     "ALLOWED_HOSTS": "127.0.0.1",
     "SITE_URL": BASE,
     "SECURE_COOKIES": "false",
+    "JOURNAL_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
     "OIDC_ENCRYPTION_KEY": secrets.token_urlsafe(48),
     "OIDC_PAIRWISE_SALT": secrets.token_urlsafe(48),
     "DATABASE_CONN_MAX_AGE": "60",

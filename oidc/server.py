@@ -228,7 +228,7 @@ class RelaisCodeGrant(grants.AuthorizationCodeGrant):
             AuthorizationCode.objects.select_for_update(of=("self",))
             .by_code(code)
             .filter(client=client)
-            .select_related("aidant", "organisation", "usager")
+            .select_related("aidant", "organisation", "usager", "autorisation__mandat")
             .annotate(**grant_checks())
             .first()
         )

@@ -11,6 +11,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from journal.models import Action, Entry
+from mandats.services import revoke_autorisation
 from oidc.models import AuthorizationCode
 from tests.factories import (
     AidantFactory,
@@ -27,9 +28,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _revoke(usager: Any, demarche: str) -> None:
-    # TODO(mandats): switch to mandats.services.revoke_autorisation once it is on main.
-    usager.autorisations.filter(demarche=demarche).update(
-        closed_at=timezone.now(), close_reason="revoked"
+    autorisation = usager.autorisations.get(demarche=demarche, closed_at__isnull=True)
+    revoke_autorisation(
+        aidant=autorisation.mandat.created_by,
+        organisation=autorisation.organisation,
+        autorisation=autorisation,
     )
 
 
@@ -133,7 +136,8 @@ def test_token_exchange_journals_the_autorisation_once(partner_flow: Flow, usage
     partner_flow.token(code)
     used = Entry.objects.filter(action=Action.OIDC_AUTORISATION_USED)
     assert used.count() == 1
-    assert used.get().details["usager_id"] == usager.pk
+    assert used.get().usager == usager
+    assert used.get().autorisation == usager.autorisations.get(demarche="papiers")
     assert used.get().details["demarche"] == "papiers"
     replay = Entry.objects.get(action=Action.OIDC_CODE_REPLAYED)
     assert replay.details["revoked_tokens"] == 1
