@@ -19,7 +19,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/relais
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: help install run test check lint format typecheck migrations-check bench
+.PHONY: help install run test check lint format typecheck migrations-check bench bench-mandats
 
 help:
 	@echo "make run    start Relais with demo data on http://127.0.0.1:$(PORT) (SQLite)"
@@ -77,3 +77,12 @@ migrations-check: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 check: lint typecheck migrations-check test
+
+# Benchmarks use their own database (created if missing), never the test one.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/relais_mandats_bench
+BENCH_ARGS ?=
+
+bench: bench-mandats
+
+bench-mandats: install
+	BENCH_DATABASE_URL="$(BENCH_DATABASE_URL)" $(PY) bench/mandats.py $(BENCH_ARGS)

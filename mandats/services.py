@@ -22,6 +22,7 @@ from mandats.document import CURRENT_VERSION, document_hash
 from mandats.identity import FranceConnectIdentity
 from mandats.models import Autorisation, CloseReason, Duration, Mandat, Usager
 from mandats.signature import Signature
+from mandats.summaries import refresh_names, refresh_summary
 
 
 def _check_member(aidant: Aidant, organisation: Organisation, *, responsable: bool = False) -> None:
@@ -57,6 +58,7 @@ def _locked_usager(identity: FranceConnectIdentity) -> Usager:
             setattr(usager, name, values[name])
         if changed:
             usager.save(update_fields=changed)
+            refresh_names(usager)
     return usager
 
 
@@ -207,6 +209,7 @@ def create_mandat(
         idempotency_key=idempotency_key,
         now=now,
     )
+    refresh_summary(organisation, usager)
     journal.record(
         Action.MANDAT_CREATED,
         aidant=aidant,
@@ -242,6 +245,7 @@ def revoke_autorisation(
         action=Action.AUTORISATION_REVOKED,
         now=timezone.now(),
     )
+    refresh_summary(organisation, locked.usager)
     return locked
 
 
@@ -267,6 +271,7 @@ def cancel_mandat(*, aidant: Aidant, organisation: Organisation, mandat: Mandat)
     locked.cancelled_at = now
     locked.cancelled_by = aidant
     locked.save(update_fields=["cancelled_at", "cancelled_by"])
+    refresh_summary(organisation, locked.usager)
     journal.record(
         Action.MANDAT_CANCELLED,
         aidant=aidant,
@@ -325,6 +330,7 @@ def renew_mandat(
         action=Action.AUTORISATION_SUPERSEDED,
         now=timezone.now(),
     )
+    refresh_summary(organisation, new.usager)
     journal.record(
         Action.MANDAT_RENEWED,
         aidant=aidant,
@@ -398,6 +404,8 @@ def transfer_mandats(
             Action.MANDAT_TRANSFERRED_IN, aidant=responsable, organisation=target, details=details
         )
         moved.append(new)
+    refresh_summary(organisation, usager)
+    refresh_summary(target, usager)
     if not moved:
         raise ServiceError(
             "Aucun mandat actif de cet usager ne peut être transféré à cette structure."

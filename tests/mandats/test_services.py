@@ -250,3 +250,33 @@ def test_expired_mandate_state(aidant, organisation, identity, signature):
     with time_machine.travel(timezone.now() + timedelta(days=2)):
         assert mandat.state == MandatState.EXPIRED
         assert not Autorisation.objects.active().exists()
+
+
+def test_services_keep_the_usagers_list_read_model_in_step(
+    responsable, organisation, identity, signature
+):
+    from mandats.models import UsagerSummary
+
+    mandat = _create(responsable, organisation, identity, signature, demarches=["papiers"])
+    summary = UsagerSummary.objects.get(organisation=organisation)
+    assert summary.active_until == mandat.expires_at
+    assert summary.search_text == "angela claire louise dubois "
+    revoke_autorisation(
+        aidant=responsable, organisation=organisation, autorisation=mandat.autorisations.get()
+    )
+    summary.refresh_from_db()
+    assert summary.active_until is None and summary.last_expires_at == mandat.expires_at
+    second = _create(responsable, organisation, identity, signature, demarches=["social"])
+    cancel_mandat(aidant=responsable, organisation=organisation, mandat=second)
+    summary.refresh_from_db()
+    assert summary.active_until is None and summary.last_expires_at == mandat.expires_at
+    third = _create(responsable, organisation, make_identity(1, family_name="DURAND"), signature)
+    summary.refresh_from_db()
+    assert summary.family_name == "DURAND" and summary.active_until == third.expires_at
+    target = OrganisationFactory()
+    transfer_mandats(
+        responsable=responsable, organisation=organisation, usager=third.usager, target=target
+    )
+    assert UsagerSummary.objects.get(organisation=target).active_until == third.expires_at
+    summary.refresh_from_db()
+    assert summary.active_until is None
