@@ -14,6 +14,7 @@ from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     UsagerFactory,
+    add_totp_device,
 )
 from tests.helpers import login_verified
 
@@ -206,11 +207,17 @@ def test_aidant_of_two_structures_sees_only_the_current_one(client, organisation
     MembershipFactory(aidant=aidant, organisation=organisation)
     other = OrganisationFactory()
     MembershipFactory(aidant=aidant, organisation=other)
-    from tests.factories import add_totp_device
-
     add_totp_device(aidant)
     login_verified(client, aidant)
     mine = _mandat(organisation, aidant)
     theirs = _mandat(other, aidant)
     assert client.get(reverse("mandats:mandat", args=[mine.pk])).status_code == 200
     assert client.get(reverse("mandats:mandat", args=[theirs.pk])).status_code == 404
+
+
+def test_staff_without_a_structure_cannot_use_mandats(client, db):
+    staff = AidantFactory(is_staff=True)
+    add_totp_device(staff)
+    login_verified(client, staff)
+    assert client.get(reverse("mandats:start")).status_code == 403
+    assert client.get(reverse("mandats:usagers")).status_code == 403
