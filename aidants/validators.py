@@ -2,7 +2,8 @@ from django.core.exceptions import ValidationError
 
 from aidants.demarches import Demarche
 
-# La Poste's establishments share one SIREN and use a different checksum rule.
+# La Poste's establishments share one SIREN and use a different checksum rule (the sum of
+# the digits is a multiple of 5); its head office, 35600000000048, still follows Luhn.
 _LA_POSTE_SIREN = "356000000"
 
 
@@ -19,13 +20,11 @@ def _luhn_ok(digits: str) -> bool:
 
 
 def validate_siret(value: str) -> None:
-    if len(value) != 14 or not value.isdigit():
+    # isdigit() alone accepts non-ASCII digits (fullwidth, superscript), and int() some of them.
+    if len(value) != 14 or not (value.isascii() and value.isdigit()):
         raise ValidationError("Le SIRET doit comporter exactement 14 chiffres.", code="format")
-    if value.startswith(_LA_POSTE_SIREN):
-        valid = sum(int(c) for c in value) % 5 == 0
-    else:
-        valid = _luhn_ok(value)
-    if not valid:
+    la_poste_ok = value.startswith(_LA_POSTE_SIREN) and sum(int(c) for c in value) % 5 == 0
+    if not (la_poste_ok or _luhn_ok(value)):
         raise ValidationError(
             "Ce numéro SIRET n'est pas valide (clé de contrôle).", code="checksum"
         )

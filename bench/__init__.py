@@ -1,1 +1,1 @@
-"""Benchmarks behind `make bench`."""
+"""Benchmarks behind `make bench`. Never imported by Relais."""

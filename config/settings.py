@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "axes",
     "aidants",
     "mandats",
+    "oidc",
     "journal",
 ]
 
@@ -201,7 +202,10 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Relais <ne-pas-repondre@relais.localhost>")
 # Absolute base for links in emails (invitations), e.g. https://relais.example.fr
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not DEBUG and not SITE_URL.startswith(("https://", "http://")):
+    # Otherwise invitation emails would carry links to the development address.
+    raise ImproperlyConfigured("SITE_URL must be set to the public address when DEBUG is off.")
 
 # Internationalisation
 LANGUAGE_CODE = "fr-fr"
@@ -225,6 +229,30 @@ LOGGING = {
     },
 }
 
+# Journal (issue 3): Ed25519 key of the signed checkpoints, base64 of the 32-byte seed.
+# In DEBUG only, a stable development key is derived from SECRET_KEY.
+JOURNAL_SIGNING_KEY = env_str("JOURNAL_SIGNING_KEY")
+if not JOURNAL_SIGNING_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("JOURNAL_SIGNING_KEY must be set when DEBUG is off.")
+    import base64
+    import hashlib
+
+    JOURNAL_SIGNING_KEY = base64.b64encode(
+        hashlib.sha256(b"relais-journal-dev-key:" + SECRET_KEY.encode()).digest()
+    ).decode()
+# Public keys (base64) of retired signing keys, so that old checkpoints still verify.
+JOURNAL_RETIRED_PUBLIC_KEYS = env_list("JOURNAL_RETIRED_PUBLIC_KEYS")
+# Every committed entry is sealed within this bound; verify reports older unsealed entries.
+JOURNAL_SEAL_BOUND_SECONDS = env_int("JOURNAL_SEAL_BOUND_SECONDS", 10)
+JOURNAL_CHECKPOINT_INTERVAL_SECONDS = env_int("JOURNAL_CHECKPOINT_INTERVAL_SECONDS", 60)
+# Without a Celery worker (`make run`), seal right after each commit.
+JOURNAL_SEAL_ON_COMMIT = env_bool("JOURNAL_SEAL_ON_COMMIT", CELERY_TASK_ALWAYS_EAGER)
+CELERY_BEAT_SCHEDULE["journal-seal"] = {"task": "journal.tasks.seal_journal", "schedule": 2.0}
+CELERY_BEAT_SCHEDULE["journal-verify"] = {
+    "task": "journal.tasks.verify_journal",
+    "schedule": float(env_int("JOURNAL_VERIFY_INTERVAL_SECONDS", 24 * 3600)),
+}
 # Mandats (issue 4): the FranceConnect client that identifies usagers. In DEBUG it defaults
 # to the local sandbox (sandbox/franceconnect), which `make run` serves on PORT + 1.
 _RELAIS_PORT = env_int("PORT", 8000)
@@ -264,3 +292,28 @@ LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # type: ignore[index]
 LOGGING["loggers"]["httpcore"] = {"level": "WARNING"}  # type: ignore[index]
 # WeasyPrint reports each rendering step at INFO.
 LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}  # type: ignore[index]
+# OpenID Connect provider (oidc app). Secrets below have DEBUG-only development defaults.
+_DEV_OIDC_ENCRYPTION_KEY = "dev-only-oidc-encryption-key-never-use-in-production"
+_DEV_OIDC_PAIRWISE_SALT = "dev-only-oidc-pairwise-salt-never-use-in-production"
+OIDC_ENCRYPTION_KEY = env_str("OIDC_ENCRYPTION_KEY", _DEV_OIDC_ENCRYPTION_KEY if DEBUG else "")
+OIDC_PAIRWISE_SALT = env_str("OIDC_PAIRWISE_SALT", _DEV_OIDC_PAIRWISE_SALT if DEBUG else "")
+if not DEBUG:
+    for _name, _value, _dev in (
+        ("OIDC_ENCRYPTION_KEY", OIDC_ENCRYPTION_KEY, _DEV_OIDC_ENCRYPTION_KEY),
+        ("OIDC_PAIRWISE_SALT", OIDC_PAIRWISE_SALT, _DEV_OIDC_PAIRWISE_SALT),
+    ):
+        if _value == _dev or len(_value) < 32:
+            raise ImproperlyConfigured(
+                f"{_name} must be set to a random value of at least 32 characters "
+                "when DEBUG is off."
+            )
+# The issuer is Relais's public base URL; discovery is at /.well-known/openid-configuration.
+OIDC_ISSUER = env_str("OIDC_ISSUER", SITE_URL).rstrip("/")
+# Optional private JWK set ({"keys": [...]}, each with "alg" and "kid"); else keys are
+# generated into the database, encrypted with OIDC_ENCRYPTION_KEY.
+OIDC_SIGNING_JWKS = env_str("OIDC_SIGNING_JWKS")
+OIDC_CODE_SECONDS = min(env_int("OIDC_CODE_SECONDS", 60), 60)
+OIDC_ACCESS_TOKEN_SECONDS = env_int("OIDC_ACCESS_TOKEN_SECONDS", 120)
+OIDC_ID_TOKEN_SECONDS = env_int("OIDC_ID_TOKEN_SECONDS", 600)
+# Retired signing keys stay published this long: every token they signed has expired by then.
+OIDC_MAX_TOKEN_SECONDS = max(OIDC_ACCESS_TOKEN_SECONDS, OIDC_ID_TOKEN_SECONDS) + 300

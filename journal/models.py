@@ -1,6 +1,12 @@
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from journal.signing import SignedHead, export_text
 
 
 class Action(models.TextChoices):
@@ -15,6 +21,8 @@ class Action(models.TextChoices):
     AIDANT_DEACTIVATED = "aidant_deactivated", "Aidant désactivé"
     AIDANT_REACTIVATED = "aidant_reactivated", "Aidant réactivé"
     ORGANISATION_SWITCHED = "organisation_switched", "Changement de structure"
+    # journal
+    JOURNAL_EXPORTED = "journal_exported", "Export du journal"
     # mandats (issue 4)
     MANDAT_CREATED = "mandat_created", "Mandat créé"
     MANDAT_RENEWED = "mandat_renewed", "Mandat renouvelé"
@@ -26,28 +34,81 @@ class Action(models.TextChoices):
     FRANCECONNECT_SUCCEEDED = "franceconnect_succeeded", "Identification FranceConnect réussie"
     FRANCECONNECT_FAILED = "franceconnect_failed", "Échec de l'identification FranceConnect"
     EXPIRY_REMINDER_SENT = "expiry_reminder_sent", "Rappel d'échéance des mandats envoyé"
+    # oidc: Relais as an identity provider
+    OIDC_AUTORISATION_USED = "oidc_autorisation_used", "Autorisation utilisée (OIDC)"
+    OIDC_AUTORISATION_REFUSED = "oidc_autorisation_refused", "Autorisation refusée (OIDC)"
+    OIDC_CODE_REPLAYED = "oidc_code_replayed", "Code OIDC rejoué, jetons révoqués"
+    OIDC_CLIENT_AUTH_FAILED = "oidc_client_auth_failed", "Échec d'authentification client OIDC"
+    OIDC_LOGOUT = "oidc_logout", "Déconnexion demandée par un service (OIDC)"
 
 
-class EntryQuerySet(models.QuerySet["Entry"]):
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or remove a journal row."""
+
+
+class AppendOnlyQuerySet[M: models.Model](models.QuerySet[M]):
+    """Refuses every bulk change; the database triggers refuse raw SQL too."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(f"{self.model._meta.label} is append-only.")
+
+    update = _refuse
+    delete = _refuse
+    bulk_update = _refuse
+    update_or_create = _refuse
+    _raw_delete = _refuse
+
+
+class AppendOnlyModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{self._meta.label} rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError(f"{self._meta.label} rows cannot be deleted.")
+
+
+class EntryQuerySet(AppendOnlyQuerySet["Entry"]):
     pass
 
 
-class Entry(models.Model):
-    """One journaled action. Rows are only ever inserted (see journal.record)."""
+def _fk(to: str, *, indexed: bool = True) -> Any:
+    return models.ForeignKey(
+        to,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=indexed,
+    )
+
+
+class Entry(AppendOnlyModel):
+    """One journaled action. Rows are only ever inserted, by journal.record().
+
+    `content_hash` is the SHA-256 of the canonical serialisation (journal.hashing) of every
+    field but the id, which the database assigns; the seal binds the id.
+    """
 
     action = models.CharField(max_length=64, choices=Action.choices)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    aidant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    organisation = models.ForeignKey(
-        "aidants.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # aidant, organisation and usager are indexed by the composite indexes below.
+    aidant = _fk(settings.AUTH_USER_MODEL, indexed=False)
+    organisation = _fk("aidants.Organisation", indexed=False)
     # The aidant acted upon, when it is not the acting one (added, deactivated...).
-    target_aidant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    target_aidant = _fk(settings.AUTH_USER_MODEL)
+    usager = _fk("mandats.Usager", indexed=False)
+    mandat = _fk("mandats.Mandat")
+    autorisation = _fk("mandats.Autorisation")
+    # Extension point: when the oidc app exists, add `client = _fk("oidc.Client")` and put
+    # client_id in the canonical serialisation (journal.hashing already reserves its slot).
     details = models.JSONField(default=dict, blank=True)
+    hash_version = models.PositiveSmallIntegerField(default=1)
+    content_hash = models.CharField(max_length=64)
 
     objects = EntryQuerySet.as_manager()
 
@@ -55,6 +116,98 @@ class Entry(models.Model):
         verbose_name = "entrée du journal"
         verbose_name_plural = "entrées du journal"
         permissions = [("audit_journal", "Peut consulter et exporter tout le journal")]
+        # The auditor pages order by (created_at, id) and page by keyset on it.
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="journal_entry_time_idx"),
+            models.Index(fields=["organisation", "created_at", "id"], name="journal_entry_org_idx"),
+            models.Index(fields=["aidant", "created_at", "id"], name="journal_entry_aidant_idx"),
+            models.Index(fields=["usager", "created_at", "id"], name="journal_entry_usager_idx"),
+            models.Index(fields=["action", "created_at", "id"], name="journal_entry_action_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.get_action_display()}"
+
+
+class PendingEntry(models.Model):
+    """The sealer's queue: entries waiting for their place in the chain.
+
+    A database trigger inserts one row here with each entry; the sealer removes it once the
+    entry is sealed. Removing a row by hand only leaves the entry unsealed, which verify reports.
+    """
+
+    entry = models.OneToOneField(Entry, primary_key=True, on_delete=models.PROTECT)
+
+    def __str__(self) -> str:
+        return f"Entrée n° {self.entry_id} en attente"
+
+
+class SealQuerySet(AppendOnlyQuerySet["Seal"]):
+    pass
+
+
+class Seal(AppendOnlyModel):
+    """An entry's place in the hash chain: chain_hash = H(previous chain_hash, id, content)."""
+
+    sequence = models.BigIntegerField(primary_key=True)
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="seal")
+    chain_hash = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    objects = SealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "scellement"
+
+    def __str__(self) -> str:
+        return f"Scellement n° {self.sequence}"
+
+
+class CheckpointQuerySet(AppendOnlyQuerySet["Checkpoint"]):
+    pass
+
+
+class Checkpoint(AppendOnlyModel):
+    """A signed statement of the chain's head at a given size (see journal.signing)."""
+
+    tree_size = models.BigIntegerField(unique=True)
+    root_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField()
+    key_id = models.CharField(max_length=16)
+    signature = models.CharField(max_length=128)
+
+    objects = CheckpointQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "point de contrôle"
+        verbose_name_plural = "points de contrôle"
+
+    def __str__(self) -> str:
+        return f"Point de contrôle {self.tree_size}"
+
+    def head(self) -> SignedHead:
+        return SignedHead(self.tree_size, self.root_hash, self.signed_at)
+
+    def as_text(self) -> str:
+        """The signed note, to keep outside the database and check with the public key."""
+        return export_text(self.head(), self.key_id, self.signature)
+
+
+class VerificationRun(models.Model):
+    """The result of one verify_journal run, shown on the verification page."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_seconds = models.FloatField()
+    ok = models.BooleanField()
+    entries_verified = models.BigIntegerField()
+    checkpoints_verified = models.IntegerField()
+    failed_sequence = models.BigIntegerField(null=True, blank=True)
+    failed_entry_id = models.BigIntegerField(null=True, blank=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "vérification du journal"
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"Vérification du {self.started_at:%Y-%m-%d %H:%M}"

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 
 from tests.factories import AidantFactory, MembershipFactory, OrganisationFactory, add_totp_device
+from tests.journal_maintenance import allow_test_flush
 
 
 class _InvalidTemplateVariable(str):
@@ -21,6 +22,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"Relais tests run on PostgreSQL only, not {engine}: use `make test`."
         )
+    # Journal: let the flush between transactional tests through the TRUNCATE guard.
+    allow_test_flush()
 
 
 @pytest.fixture(autouse=True)

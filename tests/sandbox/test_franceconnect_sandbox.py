@@ -1,15 +1,13 @@
 """The FranceConnect sandbox, a separate process, over real HTTP."""
 
-import os
-import subprocess
-import sys
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
 from jose import jwt as jose_jwt
 
-from tests.sandbox.process import CLIENT_ID, CLIENT_SECRET, ROOT
+from tests.production import PRODUCTION_ENV, run_python
+from tests.sandbox.process import CLIENT_ID, CLIENT_SECRET
 
 LONG = "s" * 40
 
@@ -154,24 +152,8 @@ def test_test_knobs_are_off_outside_test_mode(rf, settings):
     assert views.test_stats_view(rf.get("/")).status_code == 404
 
 
-def _python(code: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("FC_", "DEBUG"))}
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-PRODUCTION = {
-    "DEBUG": "false",
-    "SECRET_KEY": "a-production-like-secret-key-of-more-than-32-chars",
-    "ALLOWED_HOSTS": "relais.example.fr",
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-}
+_python = run_python
+PRODUCTION = PRODUCTION_ENV
 
 
 def test_production_settings_do_not_expose_the_sandbox():

@@ -1,0 +1,23 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from journal.sealing import make_checkpoint, seal_pending
+
+
+class Command(BaseCommand):
+    help = "Scelle les entrées en attente et signe un point de contrôle."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--no-checkpoint", action="store_true", help="Sceller sans signer de point de contrôle."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = seal_pending()
+        self.stdout.write(f"{count} entrées scellées.")
+        if options["no_checkpoint"]:
+            return
+        checkpoint = make_checkpoint(force=True)
+        if checkpoint is not None:
+            self.stdout.write(checkpoint.as_text())
