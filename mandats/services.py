@@ -1,7 +1,7 @@
 """State changes on usagers, mandates and autorisations. Each one writes the journal.
 
-Journal calls pass ids in `details` for now (mandat_id, usager_id, autorisation_id): the
-journal's usager=/mandat=/autorisation= FKs are being added on another branch.
+Journal entries point at the usager, mandate and autorisation through the journal's FKs;
+`details` only holds what the FKs cannot say (démarches, reasons, the other mandate).
 """
 
 from __future__ import annotations
@@ -80,10 +80,10 @@ def _close_open(
             action,
             aidant=aidant,
             organisation=organisation,
+            usager=autorisation.usager,
+            mandat=autorisation.mandat,
+            autorisation=autorisation,
             details={
-                "autorisation_id": autorisation.pk,
-                "mandat_id": autorisation.mandat_id,
-                "usager_id": autorisation.usager_id,
                 "demarche": autorisation.demarche,
                 "reason": str(reason),
             },
@@ -214,9 +214,9 @@ def create_mandat(
         Action.MANDAT_CREATED,
         aidant=aidant,
         organisation=organisation,
+        usager=usager,
+        mandat=mandat,
         details={
-            "mandat_id": mandat.pk,
-            "usager_id": usager.pk,
             "demarches": chosen,
             "duration": duration,
             "signature_kind": str(signature.kind),
@@ -276,9 +276,9 @@ def cancel_mandat(*, aidant: Aidant, organisation: Organisation, mandat: Mandat)
         Action.MANDAT_CANCELLED,
         aidant=aidant,
         organisation=organisation,
+        usager=locked.usager,
+        mandat=locked,
         details={
-            "mandat_id": locked.pk,
-            "usager_id": locked.usager_id,
             "demarches": sorted(a.demarche for a in open_ones),
         },
     )
@@ -335,7 +335,9 @@ def renew_mandat(
         Action.MANDAT_RENEWED,
         aidant=aidant,
         organisation=organisation,
-        details={"mandat_id": new.pk, "renewed_from_id": mandat.pk, "usager_id": new.usager_id},
+        usager=new.usager,
+        mandat=new,
+        details={"renewed_from_id": mandat.pk},
     )
     return new
 
@@ -387,7 +389,6 @@ def transfer_mandats(
             now=now,
         )
         details = {
-            "usager_id": usager.pk,
             "from_mandat_id": mandat.pk,
             "to_mandat_id": new.pk,
             "from_organisation_id": organisation.pk,
@@ -398,10 +399,17 @@ def transfer_mandats(
             Action.MANDAT_TRANSFERRED_OUT,
             aidant=responsable,
             organisation=organisation,
+            usager=usager,
+            mandat=mandat,
             details=details,
         )
         journal.record(
-            Action.MANDAT_TRANSFERRED_IN, aidant=responsable, organisation=target, details=details
+            Action.MANDAT_TRANSFERRED_IN,
+            aidant=responsable,
+            organisation=target,
+            usager=usager,
+            mandat=new,
+            details=details,
         )
         moved.append(new)
     refresh_summary(organisation, usager)

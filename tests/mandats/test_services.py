@@ -47,7 +47,7 @@ def test_create_mandat_records_mandat_autorisations_hash_and_journal(
     assert recompute_document_hash(reloaded) == mandat.document_hash
     entry = Entry.objects.get(action=Action.MANDAT_CREATED)
     assert entry.aidant == aidant and entry.organisation == organisation
-    assert entry.details["mandat_id"] == mandat.pk
+    assert entry.mandat == mandat and entry.usager == mandat.usager
     assert entry.details["demarches"] == ["papiers", "social"]
 
 
@@ -157,7 +157,11 @@ def test_cancel_mandat_closes_autorisations_and_journals(aidant, organisation, i
     assert mandat.state == MandatState.REVOKED and mandat.cancelled_by == aidant
     assert not Autorisation.objects.open().exists()
     assert set(mandat.autorisations.values_list("close_reason", flat=True)) == {"cancelled"}
-    assert Entry.objects.get(action=Action.MANDAT_CANCELLED).details["mandat_id"] == mandat.pk
+    assert Entry.objects.get(action=Action.MANDAT_CANCELLED).mandat == mandat
+    revoked = Entry.objects.filter(action=Action.AUTORISATION_REVOKED)
+    assert {e.autorisation_id for e in revoked} == set(
+        mandat.autorisations.values_list("pk", flat=True)
+    )
     with pytest.raises(ServiceError, match="déjà révoqué"):
         cancel_mandat(aidant=aidant, organisation=organisation, mandat=mandat)
 
@@ -212,6 +216,7 @@ def test_transfer_moves_active_mandates_and_journals_both_sides(
     out = Entry.objects.get(action=Action.MANDAT_TRANSFERRED_OUT)
     inn = Entry.objects.get(action=Action.MANDAT_TRANSFERRED_IN)
     assert out.organisation == organisation and inn.organisation == target
+    assert out.mandat == old and inn.mandat == new and inn.usager == old.usager
     assert recompute_document_hash(Mandat.objects.get(pk=new.pk)) == new.document_hash
 
 
