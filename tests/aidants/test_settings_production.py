@@ -40,6 +40,8 @@ def _run(code: str | None = None, *, args: list[str] | None = None, **env: str):
         }
     }
     base["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    # Journal: production also needs the checkpoint signing key (tests/journal checks it).
+    base.setdefault("JOURNAL_SIGNING_KEY", "cmVsYWlzLWpvdXJuYWwtdGVzdC1zZWVkLTMyLWJ5dGU=")
     base.update(env)
     command = [sys.executable, *(args or ["-c", code or SETUP])]
     return subprocess.run(
