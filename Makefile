@@ -19,7 +19,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/relais
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: help install run test check lint format typecheck migrations-check bench bench-journal
+.PHONY: help install run test check lint format typecheck migrations-check bench bench-journal bench-oidc
 
 help:
 	@echo "make run    start Relais with demo data on http://127.0.0.1:$(PORT) (SQLite)"
@@ -46,11 +46,22 @@ install: $(VENV)/.installed node_modules/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_oidc_demo --partner-url http://127.0.0.1:$$(( $(PORT) + 2 ))
 	@echo
 	@echo "Relais : http://127.0.0.1:$(PORT)/connexion/"
 	@echo "Mot de passe de démonstration : relais-demo-2026 (par exemple aidant@relais.test)"
 	@echo "Code TOTP courant : $(PY) manage.py demo_totp aidant@relais.test"
+	@echo "FranceConnect (bac à sable) : http://127.0.0.1:$$(( $(PORT) + 1 ))/api/v2"
+	@echo "Site partenaire de démonstration : http://127.0.0.1:$$(( $(PORT) + 2 ))/"
 	@echo
+	@# The FranceConnect sandbox (PORT + 1) and the demo partner site (PORT + 2) run beside
+	@# Relais and stop with it.
+	export PORT=$(PORT) SITE_URL=http://127.0.0.1:$(PORT); \
+	$(PY) manage.py runserver 127.0.0.1:$$(( $(PORT) + 1 )) --noreload \
+		--settings=sandbox.franceconnect.settings & sandbox=$$!; \
+	$(PY) manage.py runserver 127.0.0.1:$$(( $(PORT) + 2 )) --noreload \
+		--settings=sandbox.partner.settings & partner=$$!; \
+	trap 'kill $$sandbox $$partner 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
@@ -78,4 +89,11 @@ BENCH_ARGS ?=
 bench-journal: install
 	$(PY) -m bench.journal $(BENCH_ARGS)
 
-bench: bench-journal
+
+# oidc: the OIDC provider benchmark (gunicorn, 2 workers, PostgreSQL, 10,000 usagers).
+BENCH_OIDC_DATABASE_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL)_bench,postgres://postgres@127.0.0.1:5432/relais_bench_oidc)
+bench-oidc: install
+	DATABASE_URL="$(BENCH_OIDC_DATABASE_URL)" $(PY) bench/oidc.py
+
+
+bench: bench-journal bench-oidc

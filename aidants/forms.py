@@ -116,7 +116,8 @@ class ImportCartesForm(forms.Form):
             serial, key = row[0].strip(), row[1].strip()
             if not _SERIAL_RE.match(serial):
                 raise ValidationError(f"Ligne {number} : numéro de série mal formé.")
-            if not _HEX_RE.match(key):
+            # An odd number of hex digits is not a whole number of bytes: unusable seed.
+            if not _HEX_RE.match(key) or len(key) % 2:
                 raise ValidationError(f"Ligne {number} : la graine doit être hexadécimale.")
             if serial in seen:
                 raise ValidationError(f"Ligne {number} : numéro de série en double.")

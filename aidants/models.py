@@ -58,6 +58,11 @@ class AidantManager(BaseUserManager["Aidant"]):
         aidant.save(using=self._db)
         return aidant
 
+    def get_by_natural_key(self, username: str | None) -> Aidant:
+        # Emails are unique whatever their case (see the constraint below), and accounts
+        # created in the admin keep the case they were typed in.
+        return self.get(email__iexact=username)
+
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> Aidant:
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)

@@ -1,1 +1,1 @@
-"""Benchmarks, run by `make bench`."""
+"""Benchmarks behind `make bench`. Never imported by Relais."""

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "aidants",
     "mandats",
+    "oidc",
     "journal",
 ]
 
@@ -204,7 +205,10 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Relais <ne-pas-repondre@relais.localhost>")
 # Absolute base for links in emails (invitations), e.g. https://relais.example.fr
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not DEBUG and not SITE_URL.startswith(("https://", "http://")):
+    # Otherwise invitation emails would carry links to the development address.
+    raise ImproperlyConfigured("SITE_URL must be set to the public address when DEBUG is off.")
 
 # Internationalisation
 LANGUAGE_CODE = "fr-fr"
@@ -258,3 +262,67 @@ CELERY_BEAT_SCHEDULE["journal-verify"] = {
     "task": "journal.tasks.verify_journal",
     "schedule": float(env_int("JOURNAL_VERIFY_INTERVAL_SECONDS", 24 * 3600)),
 }
+# Mandats (issue 4): the FranceConnect client that identifies usagers. In DEBUG it defaults
+# to the local sandbox (sandbox/franceconnect), which `make run` serves on PORT + 1.
+_RELAIS_PORT = env_int("PORT", 8000)
+_LOCAL_RELAIS = f"http://127.0.0.1:{_RELAIS_PORT}"
+_FC_SANDBOX_SECRET = "relais-sandbox-secret"
+FRANCECONNECT = {
+    "ISSUER": env_str("FC_ISSUER", f"http://127.0.0.1:{_RELAIS_PORT + 1}/api/v2" if DEBUG else ""),
+    "CLIENT_ID": env_str("FC_CLIENT_ID", "relais-sandbox" if DEBUG else ""),
+    "CLIENT_SECRET": env_str("FC_CLIENT_SECRET", _FC_SANDBOX_SECRET if DEBUG else ""),
+    "REDIRECT_URI": env_str(
+        "FC_REDIRECT_URI", f"{_LOCAL_RELAIS}/mandats/franceconnect/retour/" if DEBUG else ""
+    ),
+    "POST_LOGOUT_REDIRECT_URI": env_str(
+        "FC_POST_LOGOUT_REDIRECT_URI",
+        f"{_LOCAL_RELAIS}/mandats/franceconnect/deconnexion/" if DEBUG else "",
+    ),
+    "SCOPES": env_str(
+        "FC_SCOPES",
+        "openid given_name family_name birthdate gender birthplace birthcountry email "
+        "preferred_username",
+    ),
+    "ACR": "eidas1",
+    "TIMEOUT_SECONDS": env_int("FC_TIMEOUT_SECONDS", 5),
+}
+if not DEBUG and FRANCECONNECT["CLIENT_SECRET"] == _FC_SANDBOX_SECRET:
+    raise ImproperlyConfigured("FC_CLIENT_SECRET must be the real FranceConnect secret.")
+# Renewing a mandate asks the usager to identify with FranceConnect again.
+MANDATS_RENEWAL_REQUIRES_FRANCECONNECT = env_bool("MANDATS_RENEWAL_REQUIRES_FRANCECONNECT", True)
+# Expiry reminders: mandates ending within this many days, emailed once to their structure.
+MANDATS_REMINDER_DAYS = env_int("MANDATS_REMINDER_DAYS", 30)
+CELERY_BEAT_SCHEDULE["mandats-expiry-reminders"] = {
+    "task": "mandats.tasks.send_expiry_reminders",
+    "schedule": 6 * 3600,
+}
+# httpx logs every URL it calls at INFO: keep provider URLs (and any token in them) out.
+LOGGING["loggers"]["httpx"] = {"level": "WARNING"}  # type: ignore[index]
+LOGGING["loggers"]["httpcore"] = {"level": "WARNING"}  # type: ignore[index]
+# WeasyPrint reports each rendering step at INFO.
+LOGGING["loggers"]["weasyprint.progress"] = {"level": "WARNING"}  # type: ignore[index]
+# OpenID Connect provider (oidc app). Secrets below have DEBUG-only development defaults.
+_DEV_OIDC_ENCRYPTION_KEY = "dev-only-oidc-encryption-key-never-use-in-production"
+_DEV_OIDC_PAIRWISE_SALT = "dev-only-oidc-pairwise-salt-never-use-in-production"
+OIDC_ENCRYPTION_KEY = env_str("OIDC_ENCRYPTION_KEY", _DEV_OIDC_ENCRYPTION_KEY if DEBUG else "")
+OIDC_PAIRWISE_SALT = env_str("OIDC_PAIRWISE_SALT", _DEV_OIDC_PAIRWISE_SALT if DEBUG else "")
+if not DEBUG:
+    for _name, _value, _dev in (
+        ("OIDC_ENCRYPTION_KEY", OIDC_ENCRYPTION_KEY, _DEV_OIDC_ENCRYPTION_KEY),
+        ("OIDC_PAIRWISE_SALT", OIDC_PAIRWISE_SALT, _DEV_OIDC_PAIRWISE_SALT),
+    ):
+        if _value == _dev or len(_value) < 32:
+            raise ImproperlyConfigured(
+                f"{_name} must be set to a random value of at least 32 characters "
+                "when DEBUG is off."
+            )
+# The issuer is Relais's public base URL; discovery is at /.well-known/openid-configuration.
+OIDC_ISSUER = env_str("OIDC_ISSUER", SITE_URL).rstrip("/")
+# Optional private JWK set ({"keys": [...]}, each with "alg" and "kid"); else keys are
+# generated into the database, encrypted with OIDC_ENCRYPTION_KEY.
+OIDC_SIGNING_JWKS = env_str("OIDC_SIGNING_JWKS")
+OIDC_CODE_SECONDS = min(env_int("OIDC_CODE_SECONDS", 60), 60)
+OIDC_ACCESS_TOKEN_SECONDS = env_int("OIDC_ACCESS_TOKEN_SECONDS", 120)
+OIDC_ID_TOKEN_SECONDS = env_int("OIDC_ID_TOKEN_SECONDS", 600)
+# Retired signing keys stay published this long: every token they signed has expired by then.
+OIDC_MAX_TOKEN_SECONDS = max(OIDC_ACCESS_TOKEN_SECONDS, OIDC_ID_TOKEN_SECONDS) + 300

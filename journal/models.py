@@ -23,6 +23,23 @@ class Action(models.TextChoices):
     ORGANISATION_SWITCHED = "organisation_switched", "Changement de structure"
     # journal
     JOURNAL_EXPORTED = "journal_exported", "Export du journal"
+    # mandats (issue 4)
+    MANDAT_CREATED = "mandat_created", "Mandat créé"
+    MANDAT_RENEWED = "mandat_renewed", "Mandat renouvelé"
+    MANDAT_CANCELLED = "mandat_cancelled", "Mandat révoqué"
+    MANDAT_TRANSFERRED_OUT = "mandat_transferred_out", "Mandat transféré vers une autre structure"
+    MANDAT_TRANSFERRED_IN = "mandat_transferred_in", "Mandat reçu d'une autre structure"
+    AUTORISATION_REVOKED = "autorisation_revoked", "Autorisation révoquée"
+    AUTORISATION_SUPERSEDED = "autorisation_superseded", "Autorisation remplacée"
+    FRANCECONNECT_SUCCEEDED = "franceconnect_succeeded", "Identification FranceConnect réussie"
+    FRANCECONNECT_FAILED = "franceconnect_failed", "Échec de l'identification FranceConnect"
+    EXPIRY_REMINDER_SENT = "expiry_reminder_sent", "Rappel d'échéance des mandats envoyé"
+    # oidc: Relais as an identity provider
+    OIDC_AUTORISATION_USED = "oidc_autorisation_used", "Autorisation utilisée (OIDC)"
+    OIDC_AUTORISATION_REFUSED = "oidc_autorisation_refused", "Autorisation refusée (OIDC)"
+    OIDC_CODE_REPLAYED = "oidc_code_replayed", "Code OIDC rejoué, jetons révoqués"
+    OIDC_CLIENT_AUTH_FAILED = "oidc_client_auth_failed", "Échec d'authentification client OIDC"
+    OIDC_LOGOUT = "oidc_logout", "Déconnexion demandée par un service (OIDC)"
 
 
 class AppendOnlyError(Exception):
@@ -87,8 +104,9 @@ class Entry(AppendOnlyModel):
     usager = _fk("mandats.Usager", indexed=False)
     mandat = _fk("mandats.Mandat")
     autorisation = _fk("mandats.Autorisation")
-    # Extension point: when the oidc app exists, add `client = _fk("oidc.Client")` and put
-    # client_id in the canonical serialisation (journal.hashing already reserves its slot).
+    # The OIDC client (relying party) the action was for; version 1 hashes already had
+    # its slot, always null before this field existed.
+    client = _fk("oidc.Client", indexed=False)
     details = models.JSONField(default=dict, blank=True)
     hash_version = models.PositiveSmallIntegerField(default=1)
     content_hash = models.CharField(max_length=64)
@@ -106,6 +124,7 @@ class Entry(AppendOnlyModel):
             models.Index(fields=["aidant", "created_at", "id"], name="journal_entry_aidant_idx"),
             models.Index(fields=["usager", "created_at", "id"], name="journal_entry_usager_idx"),
             models.Index(fields=["action", "created_at", "id"], name="journal_entry_action_idx"),
+            models.Index(fields=["client", "created_at", "id"], name="journal_entry_client_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -75,6 +75,13 @@ class MandatQuerySet(models.QuerySet["Mandat"]):
     def active(self, now: datetime | None = None) -> MandatQuerySet:
         return self.not_cancelled().filter(expires_at__gt=now or timezone.now())
 
+    def for_usager(self, usager: Usager) -> MandatQuerySet:
+        return self.filter(usager=usager)
+
+    def expiring_within(self, days: int, now: datetime | None = None) -> MandatQuerySet:
+        now = now or timezone.now()
+        return self.active(now).filter(expires_at__lte=now + timedelta(days=days))
+
 
 class Mandat(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="mandats")
@@ -102,6 +109,18 @@ class Mandat(models.Model):
     renewed_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewals"
     )
+    # Added by the mandats app (issue 4).
+    # The FranceConnect identity as it was when the usager signed: the document hash and the
+    # attestation use it, so a later change of the Usager row never alters a signed mandate.
+    usager_identity = models.JSONField("identité FranceConnect à la signature", default=dict)
+    # Version of the canonical serialisation the document hash was computed with.
+    document_version = models.PositiveSmallIntegerField(default=1)
+    # The wizard's run id: a reloaded or replayed final step never creates a second mandate.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    transferred_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="transfers"
+    )
+    reminder_sent_at = models.DateTimeField("rappel d'échéance envoyé le", null=True, blank=True)
 
     objects = MandatQuerySet.as_manager()
 
@@ -135,6 +154,20 @@ class Mandat(models.Model):
     @property
     def is_active(self) -> bool:
         return not self.is_cancelled and not self.is_expired
+
+    @property
+    def state(self) -> MandatState:
+        if self.is_cancelled:
+            return MandatState.REVOKED
+        if self.is_expired:
+            return MandatState.EXPIRED
+        return MandatState.ACTIVE
+
+
+class MandatState(models.TextChoices):
+    ACTIVE = "active", "Actif"
+    EXPIRED = "expired", "Expiré"
+    REVOKED = "revoked", "Révoqué"
 
 
 class CloseReason(models.TextChoices):
@@ -219,3 +252,17 @@ class Autorisation(models.Model):
         if self.closed_at is not None:
             return self.close_reason
         return "active" if self.mandat.is_active else "expired"
+
+    @property
+    def state_label(self) -> str:
+        return AUTORISATION_STATE_LABELS[self.state]
+
+
+AUTORISATION_STATE_LABELS = {
+    "active": "Active",
+    "expired": "Expirée",
+    CloseReason.REVOKED: "Révoquée",
+    CloseReason.SUPERSEDED: "Remplacée par un nouveau mandat",
+    CloseReason.CANCELLED: "Mandat révoqué",
+    CloseReason.TRANSFERRED: "Transférée à une autre structure",
+}

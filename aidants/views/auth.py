@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
@@ -110,6 +111,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
 
 
 @otp_not_required
+@never_cache  # The page shows the new device's seed.
 @require_http_methods(["GET", "POST"])
 def enrol_view(request: HttpRequest) -> HttpResponse:
     user = request.user

@@ -1,7 +1,7 @@
 """Espace responsable: the aidants of the responsable's current structure only."""
 
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -37,7 +37,10 @@ def _render_aidants(request: HttpRequest, form: AddAidantForm) -> HttpResponse:
     memberships = (
         Membership.objects.filter(organisation=request.organisation)  # type: ignore[attr-defined]
         .select_related("aidant")
-        .annotate(device_count=Count("aidant__totpdevice"))
+        # An enrolment left unconfirmed is not a device the aidant can log in with.
+        .annotate(
+            device_count=Count("aidant__totpdevice", filter=Q(aidant__totpdevice__confirmed=True))
+        )
         .order_by("-is_active", "aidant__last_name", "aidant__first_name")
     )
     return render(

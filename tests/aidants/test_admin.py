@@ -8,8 +8,15 @@ from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from aidants.models import CarteTOTP
-from tests.factories import PASSWORD, AidantFactory, add_totp_device, current_code
+from aidants.models import Aidant, CarteTOTP
+from tests.factories import (
+    PASSWORD,
+    AidantFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    add_totp_device,
+    current_code,
+)
 from tests.helpers import login_verified
 
 pytestmark = pytest.mark.django_db
@@ -190,6 +197,7 @@ class TestImportCartes:
             (f"CARTE 1;x,{KEY_A}\n", "Ligne 1 : numéro de série mal formé."),
             (f"CARTE-1,{KEY_A}\nCARTE-2,pas-hexadecimal\n", "Ligne 2 : la graine doit être"),
             (f"CARTE-1,{KEY_A[:20]}\n", "Ligne 1 : la graine doit être"),
+            (f"CARTE-1,{KEY_A}f\n", "Ligne 1 : la graine doit être"),
             (f"CARTE-1,{KEY_A}\nCARTE-1,{KEY_B}\n", "Ligne 2 : numéro de série en double."),
             ("serial,key\n\n", "Le fichier ne contient aucune carte."),
         ],
@@ -221,3 +229,43 @@ class TestImportCartes:
         response = _upload(client, f"CARTE-1,{KEY_A}\n")
         assert response.status_code == 302
         assert not CarteTOTP.objects.exists()
+
+
+class TestAidantAdmin:
+    def test_staff_create_an_aidant_with_a_password(self, admin_client):
+        add = reverse("admin:aidants_aidant_add")
+        assert admin_client.get(add).status_code == 200
+        response = admin_client.post(
+            add,
+            {
+                "email": "Nouveau@Relais.test",
+                "first_name": "Noé",
+                "last_name": "Nouveau",
+                "password1": "une-phrase-de-passe-admin-2026",
+                "password2": "une-phrase-de-passe-admin-2026",
+                # The memberships inline's management form, with no membership yet.
+                "memberships-TOTAL_FORMS": "0",
+                "memberships-INITIAL_FORMS": "0",
+            },
+        )
+        assert response.status_code == 302
+        created = Aidant.objects.get(email__iexact="nouveau@relais.test")
+        assert created.check_password("une-phrase-de-passe-admin-2026")
+        assert not created.is_staff
+
+        # The account logs in whatever the case of the address typed in the admin.
+        MembershipFactory(aidant=created, organisation=OrganisationFactory())
+        device = add_totp_device(created)
+        other = Client()
+        response = other.post(
+            reverse("aidants:login"),
+            {"email": "nouveau@relais.test", "password": "une-phrase-de-passe-admin-2026"},
+        )
+        assert response.status_code == 302
+        assert other.post(reverse("aidants:otp"), {"code": current_code(device)}).status_code == 302
+
+    def test_the_aidant_list_shows_no_password_hash(self, admin_client, aidant):
+        listing = admin_client.get(reverse("admin:aidants_aidant_changelist"))
+        assert listing.status_code == 200
+        assert aidant.email in listing.content.decode()
+        assert aidant.password not in listing.content.decode()

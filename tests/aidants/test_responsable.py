@@ -68,6 +68,13 @@ def test_list_shows_only_own_organisation_aidants(rclient, aidant, other_members
     assert aidant in listed
 
 
+def test_list_counts_only_confirmed_devices(rclient, aidant):
+    add_totp_device(aidant, confirmed=False)
+    response = rclient.get(_url("responsable"))
+    counts = {m.aidant: m.device_count for m in response.context["memberships"]}
+    assert counts[aidant] == 1
+
+
 def test_adding_a_new_aidant_sends_a_working_invitation(
     rclient, responsable, organisation, django_capture_on_commit_callbacks
 ):

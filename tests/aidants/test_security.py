@@ -93,3 +93,14 @@ def test_csrf_is_enforced_on_the_otp_and_responsable_forms(responsable, aidant):
     assert response.status_code == 403
     membership.refresh_from_db()
     assert membership.is_active
+
+
+def test_the_enrolment_page_showing_the_seed_is_never_cached(client, organisation):
+    from tests.factories import AidantFactory, MembershipFactory
+
+    newcomer = AidantFactory(current_organisation=organisation)
+    MembershipFactory(aidant=newcomer, organisation=organisation)
+    client.post(reverse("aidants:login"), {"email": newcomer.email, "password": PASSWORD})
+    response = client.get(reverse("aidants:enrol"))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]

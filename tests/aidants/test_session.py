@@ -43,3 +43,22 @@ def test_session_expires_at_browser_close_and_idle_age_comes_from_settings(clien
     _log_in(client, aidant)
     assert client.session.get_expire_at_browser_close()
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+
+
+def test_an_account_deactivated_by_an_admin_is_logged_out_at_once(client, aidant):
+    _log_in(client, aidant)
+    aidant.is_active = False
+    aidant.save()
+    response = client.get(ESPACE)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("aidants:login"))
+
+
+def test_logout_ends_the_session_server_side(client, aidant):
+    from django.contrib.sessions.models import Session
+
+    _log_in(client, aidant)
+    key = client.session.session_key
+    client.post(reverse("aidants:logout"))
+    assert not Session.objects.filter(session_key=key).exists()
+    assert client.get(ESPACE).status_code == 302

@@ -1,16 +1,16 @@
 """Production settings, checked in a fresh interpreter with DEBUG off."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.production import PRODUCTION_ENV as PRODUCTION
+from tests.production import run_python
+
 ROOT = Path(__file__).resolve().parents[2]
-GOOD_SECRET = "x9!k2#pQ7rT0vW4yZ8bC1dF5gH3jL6mN-" * 2
+GOOD_SECRET = PRODUCTION["SECRET_KEY"]
 SETUP = "import django; django.setup(); "
 DUMP = (
     SETUP + "from django.conf import settings as s; import json; print(json.dumps({"
@@ -18,54 +18,47 @@ DUMP = (
     "'session_httponly': s.SESSION_COOKIE_HTTPONLY, 'hsts': s.SECURE_HSTS_SECONDS,"
     "'hsts_sub': s.SECURE_HSTS_INCLUDE_SUBDOMAINS, 'debug': s.DEBUG,"
     "'hosts': s.ALLOWED_HOSTS, 'idle': s.SESSION_COOKIE_AGE,"
-    "'mailer': s.MAILERS['default']['BACKEND']}))"
+    "'mailer': s.MAILERS['default']['BACKEND'], 'site': s.SITE_URL}))"
 )
 
 
-def _run(code: str | None = None, *, args: list[str] | None = None, **env: str):
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if key
-        not in {
-            "DEBUG",
-            "SECRET_KEY",
-            "ALLOWED_HOSTS",
-            "SESSION_IDLE_SECONDS",
-            "SECURE_COOKIES",
-            "SECURE_HSTS_SECONDS",
-            "SECURE_SSL_REDIRECT",
-            # Set by the e2e harness for Playwright, never in production.
-            "DJANGO_ALLOW_ASYNC_UNSAFE",
-        }
-    }
-    base["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    # Journal: production also needs the checkpoint signing key (tests/journal checks it).
-    base.setdefault("JOURNAL_SIGNING_KEY", "cmVsYWlzLWpvdXJuYWwtdGVzdC1zZWVkLTMyLWJ5dGU=")
-    base.update(env)
-    command = [sys.executable, *(args or ["-c", code or SETUP])]
-    return subprocess.run(
-        command, cwd=ROOT, env=base, capture_output=True, text=True, timeout=60, check=False
-    )
+_run = run_python
 
 
 def test_production_refuses_the_default_secret_key():
-    result = _run(DEBUG="false", ALLOWED_HOSTS="relais.example.fr")
+    result = _run(**{**PRODUCTION, "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    env = dict(PRODUCTION)
+    del env["SECRET_KEY"]
+    result = _run(**env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "SECRET_KEY" in result.stderr
 
 
 def test_production_refuses_a_short_secret_key():
-    result = _run(DEBUG="false", ALLOWED_HOSTS="relais.example.fr", SECRET_KEY="court")
+    result = _run(**{**PRODUCTION, "SECRET_KEY": "court"})
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
 
 def test_production_refuses_missing_allowed_hosts():
-    result = _run(DEBUG="false", SECRET_KEY=GOOD_SECRET)
+    for hosts in (None, " , "):
+        env = {key: value for key, value in PRODUCTION.items() if key != "ALLOWED_HOSTS"}
+        if hosts is not None:
+            env["ALLOWED_HOSTS"] = hosts
+        result = _run(**env)
+        assert result.returncode != 0
+        assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_refuses_a_missing_site_url():
+    """Invitation links would otherwise point at the development address."""
+    env = {key: value for key, value in PRODUCTION.items() if key != "SITE_URL"}
+    result = _run(**env)
     assert result.returncode != 0
-    assert "ALLOWED_HOSTS" in result.stderr
+    assert "SITE_URL" in result.stderr
 
 
 def test_debug_defaults_to_off():
@@ -76,7 +69,7 @@ def test_debug_defaults_to_off():
 
 
 def test_production_starts_with_proper_values_and_is_hardened():
-    result = _run(DUMP, DEBUG="false", SECRET_KEY=GOOD_SECRET, ALLOWED_HOSTS="relais.example.fr")
+    result = _run(DUMP, **PRODUCTION)
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["debug"] is False
@@ -87,6 +80,7 @@ def test_production_starts_with_proper_values_and_is_hardened():
     assert values["hsts"] >= 31536000
     assert values["hsts_sub"] is True
     assert values["mailer"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert values["site"] == "https://relais.example.fr"
 
 
 def _issues(output: str) -> set[str]:
@@ -94,13 +88,7 @@ def _issues(output: str) -> set[str]:
 
 
 def test_check_deploy_has_no_security_warning_with_production_values():
-    result = _run(
-        args=["manage.py", "check", "--deploy"],
-        DEBUG="false",
-        SECRET_KEY=GOOD_SECRET,
-        ALLOWED_HOSTS="relais.example.fr",
-        SECURE_SSL_REDIRECT="true",
-    )
+    result = _run(args=["manage.py", "check", "--deploy"], **PRODUCTION, SECURE_SSL_REDIRECT="true")
     assert result.returncode == 0, result.stdout + result.stderr
     # HSTS preload is a deliberate operator's choice (hard to undo): the only note allowed.
     assert _issues(result.stdout + result.stderr) <= {"security.W021"}
@@ -110,9 +98,7 @@ def test_check_deploy_flags_insecure_cookies_when_turned_off():
     """The deploy check sees the settings we read: a sanity check for the test above."""
     result = _run(
         args=["manage.py", "check", "--deploy"],
-        DEBUG="false",
-        SECRET_KEY=GOOD_SECRET,
-        ALLOWED_HOSTS="relais.example.fr",
+        **PRODUCTION,
         SECURE_SSL_REDIRECT="true",
         SECURE_COOKIES="false",
     )

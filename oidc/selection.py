@@ -1,0 +1,51 @@
+"""Which usagers and démarches the aidant may pick for a client, and the usager search."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q, QuerySet
+
+from aidants.models import Organisation
+from mandats.models import Autorisation, Usager
+
+MAX_RESULTS = 20
+_DATE_FR = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
+
+
+def active_autorisations(
+    organisation: Organisation, demarches: list[str]
+) -> QuerySet[Autorisation]:
+    return Autorisation.objects.active().for_organisation(organisation).for_demarches(demarches)
+
+
+def search_usagers(*, organisation: Organisation, demarches: list[str], query: str) -> list[Usager]:
+    """Usagers with an active autorisation for one of demarches, matching every term.
+
+    A term matches a name (given, birth or usage) or the birth date (JJ/MM/AAAA).
+    """
+    usagers = Usager.objects.filter(
+        pk__in=active_autorisations(organisation, demarches).values("usager_id")
+    )
+    for term in query.split()[:5]:
+        date = _DATE_FR.match(term)
+        if date:
+            usagers = usagers.filter(birthdate=f"{date[3]}-{date[2]}-{date[1]}")
+            continue
+        usagers = usagers.filter(
+            Q(family_name__icontains=term)
+            | Q(given_name__icontains=term)
+            | Q(preferred_username__icontains=term)
+        )
+    return list(usagers.order_by("family_name", "given_name", "pk")[:MAX_RESULTS])
+
+
+def usager_autorisations(
+    *, organisation: Organisation, demarches: list[str], usager_id: int
+) -> list[Autorisation]:
+    return list(
+        active_autorisations(organisation, demarches)
+        .filter(usager_id=usager_id)
+        .select_related("usager", "mandat")
+        .order_by("demarche")
+    )

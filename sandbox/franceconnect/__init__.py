@@ -1,0 +1,1 @@
+"""A FranceConnect v2-compatible identity provider with test identities (sandbox only)."""

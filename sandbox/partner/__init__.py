@@ -1,0 +1,1 @@
+"""Demo partner site ("démarche en ligne") that logs in through Relais, over HTTP only."""
