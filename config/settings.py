@@ -1,5 +1,8 @@
 """Relais settings: one module, driven by the environment (see README, "Configuration")."""
 
+import base64
+import binascii
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -237,12 +240,18 @@ JOURNAL_SIGNING_KEY = env_str("JOURNAL_SIGNING_KEY")
 if not JOURNAL_SIGNING_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("JOURNAL_SIGNING_KEY must be set when DEBUG is off.")
-    import base64
-    import hashlib
-
     JOURNAL_SIGNING_KEY = base64.b64encode(
         hashlib.sha256(b"relais-journal-dev-key:" + SECRET_KEY.encode()).digest()
     ).decode()
+try:
+    _journal_seed_length = len(base64.b64decode(JOURNAL_SIGNING_KEY, validate=True))
+except binascii.Error:
+    _journal_seed_length = 0
+if _journal_seed_length != 32:
+    raise ImproperlyConfigured(
+        "JOURNAL_SIGNING_KEY must be the base64 of a 32-byte Ed25519 seed "
+        "(python -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')."
+    )
 # Public keys (base64) of retired signing keys, so that old checkpoints still verify.
 JOURNAL_RETIRED_PUBLIC_KEYS = env_list("JOURNAL_RETIRED_PUBLIC_KEYS")
 # Every committed entry is sealed within this bound; verify reports older unsealed entries.

@@ -47,6 +47,7 @@ _FIELDS = (
     "content_hash",
     "seal__sequence",
     "seal__chain_hash",
+    "client__client_id",
 )
 
 _LABELS = dict(Action.choices)
@@ -61,7 +62,7 @@ class _Line:
 
 def _cells(row: tuple[Any, ...]) -> list[Any]:
     (ident, created_at, action, aidant, organisation, target, usager, mandat, autorisation,
-     details, content, sequence, chain) = row  # fmt: skip
+     details, content, sequence, chain, client) = row  # fmt: skip
     return [
         ident,
         canonical_time(created_at),
@@ -73,7 +74,7 @@ def _cells(row: tuple[Any, ...]) -> list[Any]:
         usager or "",
         mandat or "",
         autorisation or "",
-        "",
+        client or "",
         json.dumps(details, ensure_ascii=False, sort_keys=True) if details else "",
         content,
         sequence or "",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.apps import apps
 
 from aidants.models import Aidant, Organisation
 from journal.models import Action
@@ -29,10 +30,16 @@ class FilterForm(forms.Form):
     action = forms.ChoiceField(
         label="Action", required=False, choices=[("", "Toutes"), *Action.choices]
     )
-    # Extension point: an "OIDC client" filter joins these once the oidc app exists.
 
     def __init__(self, *args: Any, whole_journal: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # By name: the journal app imports no other app's models.
+        self.fields["client"] = forms.ModelChoiceField(
+            label="Client OIDC",
+            queryset=apps.get_model("oidc", "Client").objects.order_by("name"),
+            required=False,
+            empty_label="Tous",
+        )
         if not whole_journal:
             del self.fields["organisation"]
 
@@ -61,4 +68,5 @@ class FilterForm(forms.Form):
             aidant=data.get("aidant"),
             usager_id=data.get("usager"),
             action=data.get("action") or "",
+            client=data.get("client"),
         )

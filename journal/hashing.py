@@ -95,6 +95,6 @@ def entry_fields(entry: Any) -> dict[str, Any]:
         "usager_id": entry.usager_id,
         "mandat_id": entry.mandat_id,
         "autorisation_id": entry.autorisation_id,
-        "client_id": getattr(entry, "client_id", None),
+        "client_id": entry.client_id,
         "details": entry.details,
     }

@@ -104,8 +104,9 @@ class Entry(AppendOnlyModel):
     usager = _fk("mandats.Usager", indexed=False)
     mandat = _fk("mandats.Mandat")
     autorisation = _fk("mandats.Autorisation")
-    # Extension point: when the oidc app exists, add `client = _fk("oidc.Client")` and put
-    # client_id in the canonical serialisation (journal.hashing already reserves its slot).
+    # The OIDC client (relying party) the action was for; version 1 hashes already had
+    # its slot, always null before this field existed.
+    client = _fk("oidc.Client", indexed=False)
     details = models.JSONField(default=dict, blank=True)
     hash_version = models.PositiveSmallIntegerField(default=1)
     content_hash = models.CharField(max_length=64)
@@ -123,6 +124,7 @@ class Entry(AppendOnlyModel):
             models.Index(fields=["aidant", "created_at", "id"], name="journal_entry_aidant_idx"),
             models.Index(fields=["usager", "created_at", "id"], name="journal_entry_usager_idx"),
             models.Index(fields=["action", "created_at", "id"], name="journal_entry_action_idx"),
+            models.Index(fields=["client", "created_at", "id"], name="journal_entry_client_idx"),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.http import HttpRequest
@@ -12,6 +12,9 @@ from django.utils import timezone
 
 from aidants.models import Aidant, Organisation
 from journal.models import Entry, EntryQuerySet
+
+if TYPE_CHECKING:
+    from oidc.models import Client
 
 PAGE_SIZE = 50
 
@@ -24,6 +27,7 @@ class Filters:
     aidant: Aidant | None = None
     usager_id: int | None = None
     action: str = ""
+    client: Client | None = None
 
     def as_details(self) -> dict[str, Any]:
         """For the journal entry of an export: ids and dates, never names."""
@@ -34,6 +38,7 @@ class Filters:
             "aidant_id": self.aidant.pk if self.aidant else None,
             "usager_id": self.usager_id,
             "action": self.action or None,
+            "client_id": self.client.pk if self.client else None,
         }
 
 
@@ -78,6 +83,8 @@ def apply_filters(entries: EntryQuerySet, filters: Filters) -> EntryQuerySet:
         entries = entries.filter(usager_id=filters.usager_id)
     if filters.action:
         entries = entries.filter(action=filters.action)
+    if filters.client:
+        entries = entries.filter(client=filters.client)
     return entries
 
 
@@ -121,7 +128,7 @@ def page(
     size = size or PAGE_SIZE
     rows = list(
         after(entries, cursor).select_related(
-            "aidant", "organisation", "target_aidant", "usager", "seal"
+            "aidant", "organisation", "target_aidant", "usager", "client", "seal"
         )[: size + 1]
     )
     if len(rows) <= size:

@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 if TYPE_CHECKING:
     from aidants.models import Aidant, Organisation
     from mandats.models import Autorisation, Mandat, Usager
+    from oidc.models import Client
 
 
 def record(
@@ -26,7 +27,7 @@ def record(
     usager: Usager | None = None,
     mandat: Mandat | None = None,
     autorisation: Autorisation | None = None,
-    client: Any = None,
+    client: Client | None = None,
     details: dict[str, Any] | None = None,
 ) -> Entry:
     """Write one entry in the caller's transaction: it rolls back with the business change.
@@ -34,9 +35,6 @@ def record(
     The entry is queued for sealing; the sealer gives it its place in the chain once this
     transaction has committed, so concurrent transactions never wait on a journal lock.
     """
-    if client is not None:
-        # Extension point for the oidc app: add Entry.client, then drop this refusal.
-        raise NotImplementedError("Entry has no OIDC client field yet.")
     entry = Entry(
         action=Action(action),
         created_at=timezone.now(),
@@ -46,6 +44,7 @@ def record(
         usager=usager,
         mandat=mandat,
         autorisation=autorisation,
+        client=client,
         details=normalise_details(details),
         hash_version=CURRENT_VERSION,
     )

@@ -31,7 +31,7 @@ UNSEALED = "entrée non scellée"
 _COLUMNS = (
     "s.sequence, s.entry_id, s.chain_hash, e.id, e.hash_version, e.action, e.created_at, "
     "e.aidant_id, e.organisation_id, e.target_aidant_id, e.usager_id, e.mandat_id, "
-    "e.autorisation_id, e.details, e.content_hash"
+    "e.autorisation_id, e.details, e.client_id, e.content_hash"
 )
 # On PostgreSQL the server formats the version 1 serialisation around action and details
 # (time and ids), on its own core. tests/journal/test_verify.py proves it matches
@@ -42,7 +42,8 @@ _POSTGRES_COLUMNS = (
     """|| '+00:00",' || concat_ws(',', """
     "coalesce(e.aidant_id::text, 'null'), coalesce(e.organisation_id::text, 'null'), "
     "coalesce(e.target_aidant_id::text, 'null'), coalesce(e.usager_id::text, 'null'), "
-    "coalesce(e.mandat_id::text, 'null'), coalesce(e.autorisation_id::text, 'null'), 'null'), "
+    "coalesce(e.mandat_id::text, 'null'), coalesce(e.autorisation_id::text, 'null'), "
+    "coalesce(e.client_id::text, 'null')), "
     "CASE WHEN e.details = '{}'::jsonb THEN NULL ELSE e.details::text END, e.content_hash"
 )
 
@@ -95,7 +96,7 @@ def _content(row: tuple[Any, ...]) -> str:
         usager_id=row[10],
         mandat_id=row[11],
         autorisation_id=row[12],
-        client_id=None,
+        client_id=row[14],
         details=details,
     )
 
@@ -321,7 +322,8 @@ _SQL_MIDDLE = (
     """|| '+00:00",' || concat_ws(',', """
     "coalesce(e.aidant_id::text, 'null'), coalesce(e.organisation_id::text, 'null'), "
     "coalesce(e.target_aidant_id::text, 'null'), coalesce(e.usager_id::text, 'null'), "
-    "coalesce(e.mandat_id::text, 'null'), coalesce(e.autorisation_id::text, 'null'), 'null')"
+    "coalesce(e.mandat_id::text, 'null'), coalesce(e.autorisation_id::text, 'null'), "
+    "coalesce(e.client_id::text, 'null'))"
 )
 _FAST_SCAN = f"""
 SELECT sequence, content_hash, action, middle, details_text, canonical_details IS NULL

@@ -91,7 +91,7 @@ def _without_cursor(request: HttpRequest) -> str:
 def _entry(request: HttpRequest, entry_id: int) -> Entry:
     return get_object_or_404(
         visible_entries(reader_scope(request)).select_related(
-            "aidant", "organisation", "target_aidant", "usager", "seal"
+            "aidant", "organisation", "target_aidant", "usager", "client", "seal"
         ),
         pk=entry_id,
     )

@@ -65,3 +65,15 @@ def other_organisation_entry(db: Any) -> Entry:
     someone = AidantFactory(current_organisation=other)
     MembershipFactory(aidant=someone, organisation=other)
     return journal.record(Action.LOGOUT, aidant=someone, organisation=other)
+
+
+@pytest.fixture
+def oidc_client(db: Any) -> Any:
+    from oidc.services import create_client
+
+    client, _secret = create_client(
+        name="Démarche en ligne",
+        redirect_uris=["https://partenaire.example.fr/retour"],
+        allowed_demarches=["papiers"],
+    )
+    return client

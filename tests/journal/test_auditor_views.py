@@ -277,3 +277,26 @@ def test_admin_lists_entries_read_only(client, aidant):
     assert client.get(reverse("admin:journal_entry_changelist")).status_code == 200
     assert client.get(reverse("admin:journal_entry_change", args=[entry.pk])).status_code == 200
     assert client.post(reverse("admin:journal_entry_delete", args=[entry.pk])).status_code == 403
+
+
+def test_client_is_recorded_hashed_filtered_and_exported(client, auditor, aidant, oidc_client):
+    from journal.hashing import content_hash, entry_fields
+
+    with_client = journal.record(Action.LOGOUT, aidant=aidant, client=oidc_client)
+    journal.record(Action.LOGOUT, aidant=aidant)
+    with_client.refresh_from_db()
+    assert with_client.client == oidc_client
+    assert with_client.content_hash == content_hash(**entry_fields(with_client))
+    seal_pending()
+    assert verify_and_store().ok
+    login_verified(client, auditor)
+    response = client.get(reverse("journal:entries"), {"client": oidc_client.pk})
+    assert _ids(response) == [with_client.pk]
+    page = client.get(reverse("journal:entry", args=[with_client.pk])).content.decode()
+    assert oidc_client.client_id in page
+    body = b"".join(
+        client.get(reverse("journal:export"), {"client": oidc_client.pk}).streaming_content
+    ).decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0][10] == "Client OIDC" and rows[1][10] == oidc_client.client_id
+    assert len(rows) == 3  # header, one entry, checksum

@@ -262,7 +262,7 @@ def test_verify_reads_in_chunks(sealed_entries, monkeypatch):
         assert cursor.fetchone()[0] == 5
 
 
-def test_server_side_serialisation_matches_journal_hashing(aidant, organisation):
+def test_server_side_serialisation_matches_journal_hashing(aidant, organisation, oidc_client):
     """verify formats time and ids in SQL: it must agree with record() byte for byte."""
     from datetime import UTC, datetime
 
@@ -286,6 +286,7 @@ def test_server_side_serialisation_matches_journal_hashing(aidant, organisation)
             usager=mandat.usager,
             mandat=mandat,
             autorisation=mandat.autorisations.first(),  # type: ignore[attr-defined]
+            client=oidc_client,
             details=tricky,
         )
         entry.content_hash = content_hash(**entry_fields(entry))

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from journal.models import Checkpoint
 from journal.sealing import make_checkpoint, seal_pending
 
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{count} entrées scellées.")
         if options["no_checkpoint"]:
             return
-        checkpoint = make_checkpoint(force=True)
-        if checkpoint is not None:
-            self.stdout.write(checkpoint.as_text())
+        make_checkpoint(force=True)
+        latest = Checkpoint.objects.order_by("-tree_size").first()
+        if latest is not None:
+            self.stdout.write(latest.as_text())
