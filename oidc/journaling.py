@@ -1,8 +1,7 @@
 """Journal entries of the OIDC provider. Never a code, token or secret.
 
-The usager, mandat and autorisation are foreign keys of the entry. The client is named by
-its client_id in details: Entry has no client foreign key yet (journal's extension point,
-which also needs client_id in journal.verification's recomputation of the content hash).
+The client, usager, mandat and autorisation are foreign keys of the entry. A failed client
+authentication names the client_id it was given in details: it may match no client.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def _code_details(code: AuthorizationCode) -> dict[str, object]:
-    return {"client_id": code.client.client_id, "demarche": code.demarche, "code_id": code.pk}
+    return {"demarche": code.demarche, "code_id": code.pk}
 
 
 def _code_links(code: AuthorizationCode) -> dict[str, Any]:
@@ -28,6 +27,7 @@ def _code_links(code: AuthorizationCode) -> dict[str, Any]:
         "usager": code.usager,
         "autorisation": code.autorisation,
         "mandat": code.autorisation.mandat,
+        "client": code.client,
     }
 
 
@@ -66,5 +66,5 @@ def logged_out(*, aidant: Aidant, organisation: Organisation | None, client: Cli
         Action.OIDC_LOGOUT,
         aidant=aidant,
         organisation=organisation,
-        details={"client_id": client.client_id if client else ""},
+        client=client,
     )

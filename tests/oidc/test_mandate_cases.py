@@ -139,8 +139,10 @@ def test_token_exchange_journals_the_autorisation_once(partner_flow: Flow, usage
     assert used.get().usager == usager
     assert used.get().autorisation == usager.autorisations.get(demarche="papiers")
     assert used.get().details["demarche"] == "papiers"
+    assert used.get().client.client_id == partner_flow.registered.client_id
     replay = Entry.objects.get(action=Action.OIDC_CODE_REPLAYED)
     assert replay.details["revoked_tokens"] == 1
+    assert replay.client == used.get().client
     for entry in Entry.objects.all():
         text = str(entry.details)
         assert code not in text and body["access_token"] not in text
