@@ -19,7 +19,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/relais
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: help install run test check lint format typecheck migrations-check bench bench-journal bench-oidc
+.PHONY: help install run test check lint format typecheck migrations-check bench bench-journal bench-oidc bench-mandats
 
 help:
 	@echo "make run    start Relais with demo data on http://127.0.0.1:$(PORT) (SQLite)"
@@ -96,4 +96,10 @@ bench-oidc: install
 	DATABASE_URL="$(BENCH_OIDC_DATABASE_URL)" $(PY) bench/oidc.py
 
 
-bench: bench-journal bench-oidc
+bench: bench-journal bench-oidc bench-mandats
+
+# mandats: attestation PDF and usagers list with 1,000,000 usagers, in its own database
+# (created if missing, filled once).
+BENCH_MANDATS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/relais_mandats_bench
+bench-mandats: install
+	BENCH_DATABASE_URL="$(BENCH_MANDATS_DATABASE_URL)" $(PY) bench/mandats.py $(BENCH_MANDATS_ARGS)

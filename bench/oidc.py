@@ -45,6 +45,80 @@ CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 RADIO_RE = re.compile(r'name="autorisation" value="(\d+)"')
 
 
+SYLLABLES = [
+    "ber",
+    "lan",
+    "mo",
+    "rou",
+    "gen",
+    "tin",
+    "da",
+    "vi",
+    "ler",
+    "che",
+    "pa",
+    "no",
+    "fau",
+    "ri",
+    "sel",
+    "bo",
+    "mar",
+    "qui",
+    "ton",
+    "lu",
+    "de",
+    "gra",
+    "vel",
+    "cou",
+    "san",
+    "pe",
+    "rin",
+    "jo",
+    "bla",
+    "nier",
+]
+GIVEN_NAMES = [
+    "Camille",
+    "Louise",
+    "Jean",
+    "Marie",
+    "Nathalie",
+    "Pierre",
+    "Sophie",
+    "Michel",
+    "Isabelle",
+    "Philippe",
+    "Catherine",
+    "Alain",
+    "Sylvie",
+    "Nicolas",
+    "Martine",
+    "Patrick",
+    "Christine",
+    "Thomas",
+    "Nadia",
+    "Karim",
+    "Fatima",
+    "Mohamed",
+    "Julie",
+    "Lucas",
+    "Emma",
+    "Hugo",
+    "Chloé",
+    "Léa",
+    "Paul",
+    "Inès",
+]
+
+
+def _family_name(n: int) -> str:
+    """Distinct, realistic-looking names, so that a search is as selective as in real life
+    (every "NOM00042" would share most trigrams)."""
+    k = (n * 7919) % len(SYLLABLES) ** 3
+    a, b, c = k // len(SYLLABLES) ** 2, (k // len(SYLLABLES)) % len(SYLLABLES), k % len(SYLLABLES)
+    return (SYLLABLES[a] + SYLLABLES[b] + SYLLABLES[c]).upper()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -60,6 +134,7 @@ ENV = {
     "ALLOWED_HOSTS": "127.0.0.1",
     "SITE_URL": BASE,
     "SECURE_COOKIES": "false",
+    "JOURNAL_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
     "OIDC_ENCRYPTION_KEY": secrets.token_urlsafe(48),
     "OIDC_PAIRWISE_SALT": secrets.token_urlsafe(48),
     "DATABASE_CONN_MAX_AGE": "60",
@@ -126,8 +201,8 @@ def _seed() -> tuple[str, str, list[tuple[str, str, int]], list[tuple[str, str]]
     usagers = Usager.objects.bulk_create(
         Usager(
             sub=f"{n:064x}v1",
-            given_name="Camille",
-            family_name=f"NOM{n:05d}",
+            given_name=GIVEN_NAMES[n % len(GIVEN_NAMES)],
+            family_name=_family_name(n),
             birthdate="1970-01-01",
             gender="female",
             birthplace="75107",

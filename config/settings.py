@@ -229,6 +229,8 @@ LOGGING = {
         # Request bodies and querystrings may carry codes and tokens: never log them.
         "django.request": {"level": "ERROR"},
         "django.db.backends": {"level": "WARNING"},
+        # oidc: authlib logs issued tokens at DEBUG level, never let that through.
+        "authlib": {"level": "WARNING"},
     },
 }
 

@@ -51,6 +51,8 @@ def _render(template: str, mandat: Mandat) -> bytes:
         "signature_src": _data_uri(signature_svg(mandat.signature_kind, mandat.signature_data)),
         "qr_src": _data_uri(qr),
         "verification_url": url,
+        # Two fixed lines: cheaper to lay out than letting the engine break a 64-char word.
+        "hash_lines": [mandat.document_hash[:32], mandat.document_hash[32:]],
         "generated_at": timezone.now(),
     }
     html = render_to_string(template, context)

@@ -19,6 +19,7 @@ _CLAIMS = (
     "email",
     "preferred_username",
 )
+_MAY_BE_EMPTY = {"birthplace", "preferred_username"}
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,16 @@ class FranceConnectIdentity:
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> FranceConnectIdentity:
-        missing = [name for name in _CLAIMS[:-1] if not isinstance(claims.get(name), str)]
-        # birthplace is "" for a person born abroad: present, but may be empty.
-        missing = [
-            name for name in missing if not (name == "birthplace" and claims.get(name) == "")
-        ]
-        if missing:
-            raise ValueError(f"missing identity claims: {', '.join(missing)}")
-        values = {name: claims.get(name) or "" for name in _CLAIMS}
-        if not all(isinstance(value, str) for value in values.values()):
-            raise ValueError("identity claims must be strings")
+        """Raises ValueError unless every identity claim is a string; all but birthplace
+        (empty for a person born abroad, 99xxx) and preferred_username are non-empty."""
+        values: dict[str, str] = {}
+        for name in _CLAIMS:
+            value = claims.get(name, "" if name in _MAY_BE_EMPTY else None)
+            if not isinstance(value, str) or (not value and name not in _MAY_BE_EMPTY):
+                raise ValueError(f"identity claim {name} is missing or invalid")
+            values[name] = value
+        if values["birthcountry"] == "99100" and not values["birthplace"]:
+            raise ValueError("a person born in France has a birthplace")
         return cls(**values)
 
     @classmethod

@@ -266,3 +266,44 @@ AUTORISATION_STATE_LABELS = {
     CloseReason.CANCELLED: "Mandat révoqué",
     CloseReason.TRANSFERRED: "Transférée à une autre structure",
 }
+
+
+class UsagerSummary(models.Model):
+    """One row per (organisation, usager) with a mandate: the read model of the usagers list.
+
+    The services refresh it in the same transaction as every change (mandats.summaries), so
+    the list sorts, filters and counts within one structure's rows, never across all the
+    usagers in the database. Rebuild it with `manage.py rebuild_usager_summaries`.
+    """
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    usager = models.ForeignKey(Usager, on_delete=models.CASCADE, related_name="summaries")
+    family_name = models.CharField(max_length=256)
+    given_name = models.CharField(max_length=256)
+    preferred_username = models.CharField(max_length=256, blank=True)
+    birthdate = models.CharField(max_length=10)
+    # Lower case, without accents: what the name search matches.
+    search_text = models.TextField()
+    # Latest end of a non-cancelled mandate that still has an open autorisation: the usager
+    # has an active autorisation here exactly when it is in the future.
+    active_until = models.DateTimeField(null=True, blank=True)
+    # Earliest and latest end of the non-cancelled mandates (expired tab, last end shown).
+    first_expires_at = models.DateTimeField(null=True, blank=True)
+    last_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "usager"], name="usager_summary_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["organisation", "family_name", "given_name", "usager"],
+                name="usager_summary_name_idx",
+            ),
+            models.Index(fields=["organisation", "active_until"], name="usager_summary_active_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name} {self.given_name} — {self.organisation_id}"

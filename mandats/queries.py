@@ -1,17 +1,19 @@
-"""Read-side queries of the usagers list: one query per page, whatever its size."""
+"""Read-side queries of the usagers list: a constant number of queries per page."""
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from aidants.models import Organisation
-from mandats.models import Autorisation, Mandat, Usager
+from mandats.models import Autorisation, Mandat, Usager, UsagerSummary
+from mandats.summaries import normalise
 
 _FR_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _ISO_PREFIX = re.compile(r"^\d{4}(-\d{2}){0,2}$")
@@ -36,47 +38,46 @@ def _birthdate_query(q: str) -> str | None:
 
 def usagers_for(
     organisation: Organisation, *, tab: Tab, q: str = "", now: datetime | None = None
-) -> QuerySet[Usager]:
+) -> QuerySet[UsagerSummary]:
+    """The structure's usagers in one tab, by name: reads only this structure's summaries."""
     now = now or timezone.now()
-    active = Autorisation.objects.active(now).filter(
-        organisation=organisation, usager=OuterRef("pk")
-    )
-    expired = Mandat.objects.filter(
-        organisation=organisation,
-        usager=OuterRef("pk"),
-        cancelled_at__isnull=True,
-        expires_at__lte=now,
-    )
-    queryset = Usager.objects.filter(
-        pk__in=Mandat.objects.filter(organisation=organisation).values("usager_id")
-    )
+    queryset = UsagerSummary.objects.filter(organisation=organisation)
+    active = Q(active_until__gt=now)
+    expired = Q(first_expires_at__lte=now)
     if tab == Tab.ACTIVE:
-        queryset = queryset.filter(Exists(active))
+        queryset = queryset.filter(active)
     elif tab == Tab.EXPIRED:
-        queryset = queryset.filter(~Exists(active), Exists(expired))
+        queryset = queryset.exclude(active).filter(expired)
     else:
-        queryset = queryset.filter(~Exists(active), ~Exists(expired))
+        queryset = queryset.exclude(active).exclude(expired)
     q = " ".join(q.split())
     if q:
         birthdate = _birthdate_query(q)
         if birthdate is not None:
             queryset = queryset.filter(birthdate__startswith=birthdate)
         else:
-            for word in q.split():
-                queryset = queryset.filter(
-                    Q(family_name__icontains=word)
-                    | Q(given_name__icontains=word)
-                    | Q(preferred_username__icontains=word)
-                )
-    last_expiry = (
-        Mandat.objects.filter(organisation=organisation, usager=OuterRef("pk"))
-        .order_by("-expires_at")
-        .values("expires_at")[:1]
+            for word in normalise(q).split():
+                queryset = queryset.filter(search_text__contains=word)
+    return queryset.order_by("family_name", "given_name", "usager_id")
+
+
+def attach_active_demarches(
+    rows: Iterable[UsagerSummary], organisation: Organisation, now: datetime | None = None
+) -> None:
+    """Sets `active_demarches` on each row of a page, in one query."""
+    rows = list(rows)
+    found: dict[int, list[str]] = defaultdict(list)
+    autorisations = (
+        Autorisation.objects.active(now)
+        .for_organisation(organisation)
+        .filter(usager_id__in=[row.usager_id for row in rows])
+        .order_by("demarche")
+        .values_list("usager_id", "demarche")
     )
-    return queryset.annotate(
-        active_demarches=ArraySubquery(active.order_by("demarche").values("demarche")),
-        last_expiry=Subquery(last_expiry),
-    ).order_by("family_name", "given_name", "pk")
+    for usager_id, demarche in autorisations:
+        found[usager_id].append(demarche)
+    for row in rows:
+        row.active_demarches = found[row.usager_id]  # type: ignore[attr-defined]
 
 
 def usager_in(organisation: Organisation) -> QuerySet[Usager]:

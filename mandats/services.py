@@ -1,7 +1,7 @@
 """State changes on usagers, mandates and autorisations. Each one writes the journal.
 
-Journal calls pass ids in `details` for now (mandat_id, usager_id, autorisation_id): the
-journal's usager=/mandat=/autorisation= FKs are being added on another branch.
+Journal entries point at the usager, mandate and autorisation through the journal's FKs;
+`details` only holds what the FKs cannot say (démarches, reasons, the other mandate).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from mandats.document import CURRENT_VERSION, document_hash
 from mandats.identity import FranceConnectIdentity
 from mandats.models import Autorisation, CloseReason, Duration, Mandat, Usager
 from mandats.signature import Signature
+from mandats.summaries import refresh_names, refresh_summary
 
 
 def _check_member(aidant: Aidant, organisation: Organisation, *, responsable: bool = False) -> None:
@@ -57,6 +58,7 @@ def _locked_usager(identity: FranceConnectIdentity) -> Usager:
             setattr(usager, name, values[name])
         if changed:
             usager.save(update_fields=changed)
+            refresh_names(usager)
     return usager
 
 
@@ -78,10 +80,10 @@ def _close_open(
             action,
             aidant=aidant,
             organisation=organisation,
+            usager=autorisation.usager,
+            mandat=autorisation.mandat,
+            autorisation=autorisation,
             details={
-                "autorisation_id": autorisation.pk,
-                "mandat_id": autorisation.mandat_id,
-                "usager_id": autorisation.usager_id,
                 "demarche": autorisation.demarche,
                 "reason": str(reason),
             },
@@ -207,13 +209,14 @@ def create_mandat(
         idempotency_key=idempotency_key,
         now=now,
     )
+    refresh_summary(organisation, usager)
     journal.record(
         Action.MANDAT_CREATED,
         aidant=aidant,
         organisation=organisation,
+        usager=usager,
+        mandat=mandat,
         details={
-            "mandat_id": mandat.pk,
-            "usager_id": usager.pk,
             "demarches": chosen,
             "duration": duration,
             "signature_kind": str(signature.kind),
@@ -242,6 +245,7 @@ def revoke_autorisation(
         action=Action.AUTORISATION_REVOKED,
         now=timezone.now(),
     )
+    refresh_summary(organisation, locked.usager)
     return locked
 
 
@@ -267,13 +271,14 @@ def cancel_mandat(*, aidant: Aidant, organisation: Organisation, mandat: Mandat)
     locked.cancelled_at = now
     locked.cancelled_by = aidant
     locked.save(update_fields=["cancelled_at", "cancelled_by"])
+    refresh_summary(organisation, locked.usager)
     journal.record(
         Action.MANDAT_CANCELLED,
         aidant=aidant,
         organisation=organisation,
+        usager=locked.usager,
+        mandat=locked,
         details={
-            "mandat_id": locked.pk,
-            "usager_id": locked.usager_id,
             "demarches": sorted(a.demarche for a in open_ones),
         },
     )
@@ -325,11 +330,14 @@ def renew_mandat(
         action=Action.AUTORISATION_SUPERSEDED,
         now=timezone.now(),
     )
+    refresh_summary(organisation, new.usager)
     journal.record(
         Action.MANDAT_RENEWED,
         aidant=aidant,
         organisation=organisation,
-        details={"mandat_id": new.pk, "renewed_from_id": mandat.pk, "usager_id": new.usager_id},
+        usager=new.usager,
+        mandat=new,
+        details={"renewed_from_id": mandat.pk},
     )
     return new
 
@@ -381,7 +389,6 @@ def transfer_mandats(
             now=now,
         )
         details = {
-            "usager_id": usager.pk,
             "from_mandat_id": mandat.pk,
             "to_mandat_id": new.pk,
             "from_organisation_id": organisation.pk,
@@ -392,12 +399,21 @@ def transfer_mandats(
             Action.MANDAT_TRANSFERRED_OUT,
             aidant=responsable,
             organisation=organisation,
+            usager=usager,
+            mandat=mandat,
             details=details,
         )
         journal.record(
-            Action.MANDAT_TRANSFERRED_IN, aidant=responsable, organisation=target, details=details
+            Action.MANDAT_TRANSFERRED_IN,
+            aidant=responsable,
+            organisation=target,
+            usager=usager,
+            mandat=new,
+            details=details,
         )
         moved.append(new)
+    refresh_summary(organisation, usager)
+    refresh_summary(target, usager)
     if not moved:
         raise ServiceError(
             "Aucun mandat actif de cet usager ne peut être transféré à cette structure."

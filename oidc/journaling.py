@@ -1,12 +1,13 @@
-"""Journal entries of the OIDC provider. Never a code, token or secret: ids only.
+"""Journal entries of the OIDC provider. Never a code, token or secret.
 
-After the journal branch lands, pass usager=, autorisation= and client= as foreign keys
-instead of the ids in details.
+The usager, mandat and autorisation are foreign keys of the entry. The client is named by
+its client_id in details: Entry has no client foreign key yet (journal's extension point,
+which also needs client_id in journal.verification's recomputation of the content hash).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import journal
 from journal.models import Action
@@ -17,21 +18,23 @@ if TYPE_CHECKING:
 
 
 def _code_details(code: AuthorizationCode) -> dict[str, object]:
+    return {"client_id": code.client.client_id, "demarche": code.demarche, "code_id": code.pk}
+
+
+def _code_links(code: AuthorizationCode) -> dict[str, Any]:
     return {
-        "client_id": code.client.client_id,
-        "usager_id": code.usager_id,
-        "autorisation_id": code.autorisation_id,
-        "mandat_id": code.autorisation.mandat_id,
-        "demarche": code.demarche,
-        "code_id": code.pk,
+        "aidant": code.aidant,
+        "organisation": code.organisation,
+        "usager": code.usager,
+        "autorisation": code.autorisation,
+        "mandat": code.autorisation.mandat,
     }
 
 
 def autorisation_used(*, code: AuthorizationCode) -> None:
     journal.record(
         Action.OIDC_AUTORISATION_USED,
-        aidant=code.aidant,
-        organisation=code.organisation,
+        **_code_links(code),
         details=_code_details(code),
     )
 
@@ -39,8 +42,7 @@ def autorisation_used(*, code: AuthorizationCode) -> None:
 def autorisation_refused(*, code: AuthorizationCode, reason: str) -> None:
     journal.record(
         Action.OIDC_AUTORISATION_REFUSED,
-        aidant=code.aidant,
-        organisation=code.organisation,
+        **_code_links(code),
         details=_code_details(code) | {"reason": reason},
     )
 
@@ -48,8 +50,7 @@ def autorisation_refused(*, code: AuthorizationCode, reason: str) -> None:
 def code_replayed(*, code: AuthorizationCode, revoked_tokens: int) -> None:
     journal.record(
         Action.OIDC_CODE_REPLAYED,
-        aidant=code.aidant,
-        organisation=code.organisation,
+        **_code_links(code),
         details=_code_details(code) | {"revoked_tokens": revoked_tokens},
     )
 

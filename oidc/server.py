@@ -229,7 +229,7 @@ class RelaisCodeGrant(grants.AuthorizationCodeGrant):
             .by_code(code)
             .filter(client=client)
             .select_related("aidant", "organisation", "usager", "autorisation__mandat")
-            .annotate(aidant_is_member=aidant_still_member())
+            .annotate(**grant_checks())
             .first()
         )
         if row is None:
@@ -247,7 +247,7 @@ class RelaisCodeGrant(grants.AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> Subject:
         code = authorization_code
-        reason = refusal_reason(code, aidant_is_member=code.aidant_is_member)  # type: ignore[attr-defined]
+        reason = refusal_reason(code, checks=code)
         if reason:
             code.used_at = timezone.now()
             code.save(update_fields=["used_at"])
@@ -263,30 +263,42 @@ class RelaisCodeGrant(grants.AuthorizationCodeGrant):
         journaling.autorisation_used(code=authorization_code)
 
 
-def aidant_still_member(prefix: str = "") -> Exists:
-    """Annotation: the code's aidant still has an active membership in its organisation."""
-    return Exists(
-        Membership.objects.filter(
-            aidant=OuterRef(f"{prefix}aidant"),
-            organisation=OuterRef(f"{prefix}organisation"),
-            is_active=True,
-            organisation__is_active=True,
-        )
-    )
+def grant_checks(prefix: str = "") -> dict[str, Exists]:
+    """Annotations re-checking a code's grant in the same query as the code or token:
+    its aidant is active and still a member of its organisation, and its autorisation is
+    active (open, mandate neither expired nor cancelled) in that organisation. Subqueries
+    rather than joins keep the plan cheap on these hot paths."""
+    return {
+        "aidant_is_member": Exists(
+            Membership.objects.filter(
+                aidant=OuterRef(f"{prefix}aidant"),
+                organisation=OuterRef(f"{prefix}organisation"),
+                is_active=True,
+                aidant__is_active=True,
+                organisation__is_active=True,
+            )
+        ),
+        "autorisation_is_active": Exists(
+            Autorisation.objects.active().filter(
+                pk=OuterRef(f"{prefix}autorisation"),
+                organisation=OuterRef(f"{prefix}organisation"),
+            )
+        ),
+    }
 
 
-def refusal_reason(code: AuthorizationCode, *, aidant_is_member: bool) -> str:
-    """Why the code's autorisation no longer allows the exchange, or "" if it does."""
-    autorisation = code.autorisation
-    if not autorisation.is_active:
+def refusal_reason(code: AuthorizationCode, *, checks: Any) -> str:
+    """Why the code's grant no longer holds, or "" if it does. `checks` carries the
+    grant_checks() annotations."""
+    if not checks.autorisation_is_active:
+        autorisation = code.autorisation
+        if autorisation.organisation_id != code.organisation_id:
+            return "autorisation_other_organisation"
         return "autorisation_" + autorisation.state
     if code.demarche not in code.client.allowed_demarches:
         return "demarche_not_allowed"
-    aidant = code.aidant
-    if not aidant.is_active:
-        return "aidant_inactive"
-    if not aidant_is_member or autorisation.organisation_id != code.organisation_id:
-        return "aidant_not_in_organisation"
+    if not checks.aidant_is_member:
+        return "aidant_inactive_or_not_in_organisation"
     return ""
 
 
@@ -297,7 +309,8 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
         super().__init__(leeway=5)
 
     def get_audiences(self) -> list[str]:
-        return [settings.OIDC_ISSUER + "/oidc/token", settings.OIDC_ISSUER]
+        issuer = settings.OIDC_ISSUER
+        return [issuer + "/oidc/token", issuer + "/oidc/revoke", issuer]
 
     def validate_jti(self, claims: dict[str, Any], jti: str) -> bool:
         return bool(cache.add(f"oidc:jti:{claims['sub']}:{jti}", 1, timeout=600))

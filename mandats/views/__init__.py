@@ -1,0 +1,22 @@
+"""Views of the mandats app. Every aidant view acts for request.organisation."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+ViewFunc = Callable[..., HttpResponse]
+
+
+def organisation_required(view_func: ViewFunc) -> ViewFunc:
+    """Staff and auditors may have no structure: they cannot act for usagers."""
+
+    @wraps(view_func)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "organisation", None) is None:
+            raise PermissionDenied("Vous n'êtes rattaché à aucune structure.")
+        return view_func(request, *args, **kwargs)
+
+    return wrapper

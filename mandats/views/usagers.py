@@ -13,7 +13,7 @@ from aidants.models import Aidant
 from aidants.services import ServiceError
 from mandats.forms import TransferForm, UsagerSearchForm
 from mandats.models import Mandat
-from mandats.queries import TAB_LABELS, Tab, usager_in, usagers_for
+from mandats.queries import TAB_LABELS, Tab, attach_active_demarches, usager_in, usagers_for
 from mandats.services import transfer_mandats
 
 PAGE_SIZE = 50
@@ -30,6 +30,7 @@ def usagers_view(request: HttpRequest) -> HttpResponse:
         tab = Tab.ACTIVE
     paginator = Paginator(usagers_for(organisation, tab=tab, q=q), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    attach_active_demarches(page.object_list, organisation)
     tabs = [{"key": t.value, "label": TAB_LABELS[t], "current": t == tab} for t in Tab]
     return render(
         request,

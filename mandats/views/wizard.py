@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import journal
@@ -45,8 +48,15 @@ def _next_step(state: wizard.WizardState) -> str:
 
 def _choose(request: HttpRequest, *, renew: Mandat | None) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
-    initial = {}
-    if renew is not None:
+    renew_of = renew.pk if renew else None
+    # Coming back from the recap to change the démarches keeps the identification.
+    previous = wizard.current(request)
+    if previous is not None and previous.renew_of != renew_of:
+        previous = None
+    initial: dict[str, object] = {}
+    if previous is not None:
+        initial = {"demarches": previous.demarches, "duration": previous.duration}
+    elif renew is not None:
         initial = {
             "demarches": list(renew.autorisations.open().values_list("demarche", flat=True)),
             "duration": renew.duration,
@@ -57,11 +67,13 @@ def _choose(request: HttpRequest, *, renew: Mandat | None) -> HttpResponse:
             request,
             demarches=form.cleaned_data["demarches"],
             duration=form.cleaned_data["duration"],
-            renew_of=renew.pk if renew else None,
+            renew_of=renew_of,
         )
-        if renew is not None and not settings.MANDATS_RENEWAL_REQUIRES_FRANCECONNECT:
+        if previous is not None and previous.identity is not None:
+            state.identity = previous.identity
+        elif renew is not None and not settings.MANDATS_RENEWAL_REQUIRES_FRANCECONNECT:
             state.identity = renew.usager_identity or None
-            wizard.save(request, state)
+        wizard.save(request, state)
         return _see_other(_next_step(state))
     return render(request, "mandats/wizard/choose.html", {"form": form, "renew": renew})
 
@@ -166,6 +178,8 @@ def _recap_context(request: HttpRequest, state: wizard.WizardState) -> dict[str,
         "identity": state.identity,
         "demarches": demarches,
         "duration_label": Duration(state.duration).label,
+        # Indicative: the mandate's exact end is set when it is signed.
+        "until": timezone.now() + timedelta(days=state.duration),
         "has_argent": Demarche.ARGENT in demarches,
         "text": MANDAT_TEXTS[CURRENT_VERSION],
     }

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from oidc.claims import ACR_VALUES, CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 from oidc.keys import public_jwks
 from oidc.models import SigningAlg, Token
-from oidc.server import aidant_still_member, refusal_reason, server
+from oidc.server import grant_checks, refusal_reason, server
 from oidc.userinfo import signed_userinfo, userinfo_claims
 
 AUTH_METHODS = ["client_secret_post", "client_secret_basic", "private_key_jwt"]
@@ -119,20 +119,14 @@ def userinfo_view(request: HttpRequest) -> HttpResponse:
     token = (
         Token.objects.valid()
         .by_token(access_token)
-        .select_related(
-            "client",
-            "code__usager",
-            "code__aidant",
-            "code__organisation",
-            "code__autorisation__mandat",
-        )
-        .annotate(aidant_is_member=aidant_still_member("code__"))
+        .select_related("client", "code__usager", "code__aidant", "code__organisation")
+        .annotate(**grant_checks("code__"))
         .first()
     )
     if token is None:
         return _invalid_token("The access token is invalid, expired or revoked.")
     token.code.client = token.client  # the same client: spare a join
-    if refusal_reason(token.code, aidant_is_member=token.aidant_is_member):
+    if refusal_reason(token.code, checks=token):
         return _invalid_token("The autorisation is no longer valid.")
     claims = userinfo_claims(token)
     if token.client.userinfo_signed_response_alg:

@@ -47,7 +47,7 @@ def test_create_mandat_records_mandat_autorisations_hash_and_journal(
     assert recompute_document_hash(reloaded) == mandat.document_hash
     entry = Entry.objects.get(action=Action.MANDAT_CREATED)
     assert entry.aidant == aidant and entry.organisation == organisation
-    assert entry.details["mandat_id"] == mandat.pk
+    assert entry.mandat == mandat and entry.usager == mandat.usager
     assert entry.details["demarches"] == ["papiers", "social"]
 
 
@@ -157,7 +157,11 @@ def test_cancel_mandat_closes_autorisations_and_journals(aidant, organisation, i
     assert mandat.state == MandatState.REVOKED and mandat.cancelled_by == aidant
     assert not Autorisation.objects.open().exists()
     assert set(mandat.autorisations.values_list("close_reason", flat=True)) == {"cancelled"}
-    assert Entry.objects.get(action=Action.MANDAT_CANCELLED).details["mandat_id"] == mandat.pk
+    assert Entry.objects.get(action=Action.MANDAT_CANCELLED).mandat == mandat
+    revoked = Entry.objects.filter(action=Action.AUTORISATION_REVOKED)
+    assert {e.autorisation_id for e in revoked} == set(
+        mandat.autorisations.values_list("pk", flat=True)
+    )
     with pytest.raises(ServiceError, match="déjà révoqué"):
         cancel_mandat(aidant=aidant, organisation=organisation, mandat=mandat)
 
@@ -212,6 +216,7 @@ def test_transfer_moves_active_mandates_and_journals_both_sides(
     out = Entry.objects.get(action=Action.MANDAT_TRANSFERRED_OUT)
     inn = Entry.objects.get(action=Action.MANDAT_TRANSFERRED_IN)
     assert out.organisation == organisation and inn.organisation == target
+    assert out.mandat == old and inn.mandat == new and inn.usager == old.usager
     assert recompute_document_hash(Mandat.objects.get(pk=new.pk)) == new.document_hash
 
 
@@ -250,3 +255,33 @@ def test_expired_mandate_state(aidant, organisation, identity, signature):
     with time_machine.travel(timezone.now() + timedelta(days=2)):
         assert mandat.state == MandatState.EXPIRED
         assert not Autorisation.objects.active().exists()
+
+
+def test_services_keep_the_usagers_list_read_model_in_step(
+    responsable, organisation, identity, signature
+):
+    from mandats.models import UsagerSummary
+
+    mandat = _create(responsable, organisation, identity, signature, demarches=["papiers"])
+    summary = UsagerSummary.objects.get(organisation=organisation)
+    assert summary.active_until == mandat.expires_at
+    assert summary.search_text == "angela claire louise dubois "
+    revoke_autorisation(
+        aidant=responsable, organisation=organisation, autorisation=mandat.autorisations.get()
+    )
+    summary.refresh_from_db()
+    assert summary.active_until is None and summary.last_expires_at == mandat.expires_at
+    second = _create(responsable, organisation, identity, signature, demarches=["social"])
+    cancel_mandat(aidant=responsable, organisation=organisation, mandat=second)
+    summary.refresh_from_db()
+    assert summary.active_until is None and summary.last_expires_at == mandat.expires_at
+    third = _create(responsable, organisation, make_identity(1, family_name="DURAND"), signature)
+    summary.refresh_from_db()
+    assert summary.family_name == "DURAND" and summary.active_until == third.expires_at
+    target = OrganisationFactory()
+    transfer_mandats(
+        responsable=responsable, organisation=organisation, usager=third.usager, target=target
+    )
+    assert UsagerSummary.objects.get(organisation=target).active_until == third.expires_at
+    summary.refresh_from_db()
+    assert summary.active_until is None

@@ -235,3 +235,14 @@ def test_renewal_without_franceconnect_when_the_setting_is_off(
 def test_renewing_another_organisation_mandate_is_404(aidant_client):
     other: Any = MandatFactory(demarches=["papiers"])
     assert aidant_client.get(reverse("mandats:renew", args=[other.pk])).status_code == 404
+
+
+def test_changing_the_demarches_from_the_recap_keeps_the_identification(aidant_client):
+    _choose(aidant_client)
+    _identify(aidant_client)
+    page = aidant_client.get(reverse("mandats:start"))
+    assert page.context["form"].initial["duration"] == 182
+    response = _choose(aidant_client, demarches=["social"], duration=31)
+    assert response["Location"] == reverse("mandats:recap")
+    recap = aidant_client.get(reverse("mandats:recap")).content.decode()
+    assert "Social - Santé" in recap and "Argent" not in recap and "1 mois, jusqu" in recap

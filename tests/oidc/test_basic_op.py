@@ -276,6 +276,27 @@ def test_authorize_then_login_keeps_the_request(client: HttpClient, partner: Any
     assert page["Location"].startswith("/connexion/?next=/oidc/authorize/")
 
 
+def test_anonymous_aidant_logs_in_then_completes_the_flow(
+    client: HttpClient, partner_flow: Flow, usager: Any, aidant: Any
+) -> None:
+    """The usual FranceConnect path: the aidant is not logged in when the client calls."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import PASSWORD, current_code
+
+    anonymous = Flow(HttpClient(), partner_flow.registered, REDIRECT_URI)
+    response = anonymous.authorize()
+    choose_url = response["Location"]
+    login_url = anonymous.http.get(choose_url)["Location"]
+    otp = anonymous.http.post(login_url, {"email": aidant.email, "password": PASSWORD})
+    code_page = otp["Location"]
+    device = TOTPDevice.objects.get(user=aidant)
+    done = anonymous.http.post(code_page, {"code": current_code(device)})
+    assert done["Location"] == choose_url
+    back = anonymous.choose(response, usager, "papiers")
+    assert anonymous.token(query_of(back["Location"])["code"]).status_code == 200
+
+
 def test_prompt_login_then_otp_completes_with_a_fresh_auth_time(
     partner_flow: Flow, usager: Any, aidant: Any
 ) -> None:

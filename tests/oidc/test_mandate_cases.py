@@ -11,6 +11,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from journal.models import Action, Entry
+from mandats.services import revoke_autorisation
 from oidc.models import AuthorizationCode
 from tests.factories import (
     AidantFactory,
@@ -27,9 +28,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _revoke(usager: Any, demarche: str) -> None:
-    # TODO(mandats): switch to mandats.services.revoke_autorisation once it is on main.
-    usager.autorisations.filter(demarche=demarche).update(
-        closed_at=timezone.now(), close_reason="revoked"
+    autorisation = usager.autorisations.get(demarche=demarche, closed_at__isnull=True)
+    revoke_autorisation(
+        aidant=autorisation.mandat.created_by,
+        organisation=autorisation.organisation,
+        autorisation=autorisation,
     )
 
 
@@ -133,7 +136,8 @@ def test_token_exchange_journals_the_autorisation_once(partner_flow: Flow, usage
     partner_flow.token(code)
     used = Entry.objects.filter(action=Action.OIDC_AUTORISATION_USED)
     assert used.count() == 1
-    assert used.get().details["usager_id"] == usager.pk
+    assert used.get().usager == usager
+    assert used.get().autorisation == usager.autorisations.get(demarche="papiers")
     assert used.get().details["demarche"] == "papiers"
     replay = Entry.objects.get(action=Action.OIDC_CODE_REPLAYED)
     assert replay.details["revoked_tokens"] == 1
@@ -167,3 +171,29 @@ def test_search_by_birthdate(partner_flow: Flow, usager: Any) -> None:
     response = partner_flow.authorize()
     page = partner_flow.http.get(response["Location"], {"q": "24/08/1962"})
     assert f"/usager/{usager.pk}/" in page.content.decode()
+
+
+def test_deactivated_account_cannot_complete_the_exchange(
+    partner_flow: Flow, usager: Any, aidant: Any
+) -> None:
+    code = partner_flow.code(usager)
+    aidant.is_active = False
+    aidant.save(update_fields=["is_active"])
+    assert partner_flow.token(code).json()["error"] == "invalid_grant"
+    entry = Entry.objects.get(action=Action.OIDC_AUTORISATION_REFUSED)
+    assert entry.details["reason"] == "aidant_inactive_or_not_in_organisation"
+
+
+def test_no_code_or_token_reaches_the_logs(
+    partner_flow: Flow, usager: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    code = partner_flow.code(usager)
+    body = partner_flow.token(code).json()
+    partner_flow.token(code)  # a replay, logged as a refusal at most
+    HttpClient().get("/oidc/userinfo", HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
+    logged = caplog.text
+    for secret in (code, body["access_token"], body["id_token"], partner_flow.registered.secret):
+        assert secret not in logged
