@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mandats.models import Usager
 
-_CLAIMS = (
-    "sub",
+# The identity claims FranceConnect returns besides `sub`, in its own order.
+IDENTITY_CLAIMS = (
     "given_name",
     "family_name",
     "birthdate",
@@ -19,6 +19,7 @@ _CLAIMS = (
     "email",
     "preferred_username",
 )
+_CLAIMS = ("sub", *IDENTITY_CLAIMS)
 _MAY_BE_EMPTY = {"birthplace", "preferred_username"}
 
 

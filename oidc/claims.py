@@ -7,16 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-IDENTITY_CLAIMS = [
-    "given_name",
-    "family_name",
-    "birthdate",
-    "gender",
-    "birthplace",
-    "birthcountry",
-    "email",
-    "preferred_username",
-]
+from mandats.identity import IDENTITY_CLAIMS
 
 SCOPE_CLAIMS: dict[str, list[str]] = {
     "openid": [],
