@@ -103,3 +103,20 @@ def test_demo_totp_refuses_an_unknown_account(settings):
     settings.DEBUG = True
     with pytest.raises(CommandError, match="Aucune application"):
         call_command("demo_totp", "personne@relais.test", stdout=StringIO())
+
+
+def test_demo_totp_prints_the_code_of_a_demo_card(settings, organisation, responsable, aidant):
+    from aidants.services import associate_carte
+
+    settings.DEBUG = True
+    call_command("load_demo", stdout=StringIO())
+    out = StringIO()
+    call_command("demo_totp", "--carte", "CARTE-DEMO-0001", stdout=out)
+    code = out.getvalue()[:6]
+    membership = aidant.memberships.get()
+    device = associate_carte(
+        responsable=responsable, membership=membership, serial="CARTE-DEMO-0001", code=code
+    )
+    assert device.step == 60
+    with pytest.raises(CommandError):
+        call_command("demo_totp", "--carte", "INCONNUE", stdout=StringIO())
