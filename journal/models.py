@@ -42,6 +42,13 @@ class Action(models.TextChoices):
     OIDC_LOGOUT = "oidc_logout", "Déconnexion demandée par un service (OIDC)"
 
 
+def action_choices() -> list[tuple[str, str]]:
+    """Entry.action's choices, as a callable: migrations then record the function, not the
+    list, so each app can add its actions without a journal migration (and without two
+    branches colliding on one)."""
+    return list(Action.choices)
+
+
 class AppendOnlyError(Exception):
     """Raised when code tries to change or remove a journal row."""
 
@@ -94,7 +101,7 @@ class Entry(AppendOnlyModel):
     field but the id, which the database assigns; the seal binds the id.
     """
 
-    action = models.CharField(max_length=64, choices=Action.choices)
+    action = models.CharField(max_length=64, choices=action_choices)
     created_at = models.DateTimeField(default=timezone.now)
     # aidant, organisation and usager are indexed by the composite indexes below.
     aidant = _fk(settings.AUTH_USER_MODEL, indexed=False)
