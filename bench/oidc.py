@@ -32,6 +32,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.environment import production_like  # noqa: E402
+
 USAGERS = 10_000
 AIDANTS = 8
 FLOWS_C1 = 100
@@ -129,16 +131,8 @@ PORT = _free_port()
 BASE = f"http://127.0.0.1:{PORT}"
 ENV = {
     "DJANGO_SETTINGS_MODULE": "bench.settings",
-    "DEBUG": "false",
-    "SECRET_KEY": secrets.token_urlsafe(48),
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SITE_URL": BASE,
-    "SECURE_COOKIES": "false",
-    "JOURNAL_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-    "OIDC_ENCRYPTION_KEY": secrets.token_urlsafe(48),
-    "OIDC_PAIRWISE_SALT": secrets.token_urlsafe(48),
+    **production_like(BASE),
     "DATABASE_CONN_MAX_AGE": "60",
-    "LOG_LEVEL": "WARNING",
     "AXES_FAILURE_LIMIT": "1000",
 }
 os.environ.update(ENV)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, models, router, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from journal.hashing import CURRENT_VERSION, content_hash, entry_fields, normalise_details
@@ -50,10 +52,42 @@ def record(
     )
     entry.content_hash = content_hash(**entry_fields(entry))
     # A database trigger queues the entry for the sealer (journal_pendingentry).
-    entry.save()
+    insert_row(entry)
     if settings.JOURNAL_SEAL_ON_COMMIT:
         transaction.on_commit(_seal_after_commit)
     return entry
+
+
+@cache
+def _insert_statement(
+    model: type[models.Model], using: str
+) -> tuple[str, tuple[Field[Any, Any], ...]]:
+    meta = model._meta
+    assert meta.pk is not None
+    fields = tuple(f for f in meta.concrete_fields if not f.primary_key and f.column)
+    quote = connections[using].ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"RETURNING {quote(str(meta.pk.column))}"
+    )
+    return sql, fields
+
+
+def insert_row(instance: models.Model) -> None:
+    """One INSERT ... RETURNING, its SQL built once per model: every journaled action pays
+    for it, and Model.save()'s generic machinery costs more than the statement itself."""
+    model = type(instance)
+    using = router.db_for_write(model)
+    connection = connections[using]
+    sql, fields = _insert_statement(model, using)
+    params = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        instance.pk = cursor.fetchone()[0]
+    instance._state.adding = False
+    instance._state.db = using
 
 
 def _seal_after_commit() -> None:

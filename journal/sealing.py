@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from journal.hashing import GENESIS, chain_step, content_hash, entry_fields
+from journal.hashing import GENESIS, chain_step, content_hash
 from journal.models import Checkpoint, Entry, PendingEntry, Seal
 from journal.signing import SignedHead, sign
 
@@ -38,26 +38,54 @@ def _head() -> tuple[int, bytes]:
     return last[0], bytes.fromhex(last[1])
 
 
+_HASHED = (
+    "hash_version",
+    "action",
+    "created_at",
+    "aidant_id",
+    "organisation_id",
+    "target_aidant_id",
+    "usager_id",
+    "mandat_id",
+    "autorisation_id",
+    "client_id",
+    "details",
+)
+
+
 @transaction.atomic
 def seal_batch(limit: int = BATCH_SIZE) -> int:
-    """Seals up to `limit` queued entries; returns how many."""
+    """Seals up to `limit` queued entries; returns how many.
+
+    Plain tuples, not model instances, and one multi-row statement each for the seals and
+    the queue: the sealer keeps pace with thousands of appends per second on one core."""
     _lock_sealer()
-    pending = list(Entry.objects.filter(pendingentry__isnull=False).order_by("id")[:limit])
+    pending = list(
+        Entry.objects.filter(pendingentry__isnull=False)
+        .order_by("id")
+        .values_list("id", "content_hash", *_HASHED)[:limit]
+    )
     if not pending:
         return 0
     sequence, previous = _head()
-    now = timezone.now()
+    sealed_at = Seal._meta.get_field("sealed_at").get_db_prep_save(timezone.now(), connection)
     seals = []
-    for entry in pending:
-        if content_hash(**entry_fields(entry)) != entry.content_hash:
+    for entry_id, stored_hash, version, *fields in pending:
+        computed = content_hash(version=version, **dict(zip(_HASHED[1:], fields, strict=True)))
+        if computed != stored_hash:
             # Changed before sealing: leave it queued so that verify reports it.
-            logger.error("Journal entry %s does not match its content hash", entry.pk)
+            logger.error("Journal entry %s does not match its content hash", entry_id)
             continue
         sequence += 1
-        previous = chain_step(previous, entry.pk, entry.content_hash)
-        seals.append(Seal(sequence=sequence, entry=entry, chain_hash=previous.hex(), sealed_at=now))
-    Seal.objects.bulk_create(seals)
-    PendingEntry.objects.filter(entry_id__in=[seal.entry_id for seal in seals]).delete()
+        previous = chain_step(previous, entry_id, stored_hash)
+        seals.append((sequence, entry_id, previous.hex(), sealed_at))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO journal_seal (sequence, entry_id, chain_hash, sealed_at)"
+            " VALUES (%s, %s, %s, %s)",
+            seals,
+        )
+    PendingEntry.objects.filter(entry_id__in=[seal[1] for seal in seals]).delete()
     return len(seals)
 
 
