@@ -97,8 +97,20 @@ class CurrentOrganisationMiddleware:
         return fallback
 
 
+def touch_interval() -> float:
+    """How old the recorded activity may grow before a request records it again.
+
+    Writing the session on every request would cost every page a database write; writing
+    it once a minute keeps the idle limits within a minute of exact, and on the safe side:
+    the session and the OTP expire at most this much earlier than an exact count would say.
+    """
+    idle = min(settings.SESSION_COOKIE_AGE, settings.OTP_FRESH_IDLE_SECONDS)
+    return max(1.0, min(60.0, idle / 10))
+
+
 class ActivityMiddleware:
-    """Marks the OTP as stale after a period without activity (see otp_fresh_required)."""
+    """Marks the OTP as stale after a period without activity (see otp_fresh_required) and
+    keeps the session alive while the aidant is active (see touch_interval)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -109,5 +121,7 @@ class ActivityMiddleware:
             seen_at = request.session.get(SESSION_SEEN_AT)
             if seen_at is not None and now - seen_at > settings.OTP_FRESH_IDLE_SECONDS:
                 request.session[SESSION_OTP_STALE] = True
-            request.session[SESSION_SEEN_AT] = now
+            if seen_at is None or now - seen_at >= touch_interval():
+                # Modifying the session saves it, which also pushes its expiry back.
+                request.session[SESSION_SEEN_AT] = now
         return self.get_response(request)

@@ -2,10 +2,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    BaseUserManager,
+    Permission,
+    PermissionsMixin,
+)
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aidants.demarches import all_demarches
@@ -105,9 +111,19 @@ class Aidant(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.first_name
 
-    @property
+    @cached_property
     def is_auditor(self) -> bool:
-        return self.has_perm("journal.audit_journal")
+        """has_perm("journal.audit_journal") in one query instead of loading every
+        permission of the aidant (two queries) on each page that shows the menu."""
+        if not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        return Permission.objects.filter(
+            models.Q(user=self) | models.Q(group__user=self),
+            content_type__app_label="journal",
+            codename="audit_journal",
+        ).exists()
 
     def active_memberships(self) -> models.QuerySet[Membership]:
         return self.memberships.filter(is_active=True, organisation__is_active=True).select_related(

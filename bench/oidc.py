@@ -133,6 +133,9 @@ ENV = {
     "DJANGO_SETTINGS_MODULE": "bench.settings",
     **production_like(BASE),
     "DATABASE_CONN_MAX_AGE": "60",
+    # As in production: Redis for the cache and Celery, whose beat seals the journal
+    # (rather than sealing after each commit, as `make run` does without Redis).
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
     "AXES_FAILURE_LIMIT": "1000",
 }
 os.environ.update(ENV)

@@ -155,7 +155,8 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # Sessions expire after an idle period.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+# Not on every request: aidants.middleware.ActivityMiddleware saves it once a minute at most.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

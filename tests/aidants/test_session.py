@@ -62,3 +62,42 @@ def test_logout_ends_the_session_server_side(client, aidant):
     client.post(reverse("aidants:logout"))
     assert not Session.objects.filter(session_key=key).exists()
     assert client.get(ESPACE).status_code == 302
+
+
+def _stored(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.values_list("session_data", "expire_date").get(
+        session_key=client.session.session_key
+    )
+
+
+def test_the_session_is_written_at_most_once_a_minute_while_active(client, aidant):
+    from aidants.middleware import touch_interval
+
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        _log_in(client, aidant)
+        client.get(ESPACE)
+        before = _stored(client)
+        traveller.shift(touch_interval() - 1)
+        assert client.get(ESPACE).status_code == 200
+        assert _stored(client) == before  # no write: the page cost no UPDATE
+        traveller.shift(2)
+        assert client.get(ESPACE).status_code == 200
+        data, expire_date = _stored(client)
+        assert data != before[0]
+        assert expire_date > before[1]  # activity pushed the expiry back
+
+
+def test_the_session_never_outlives_its_idle_age_by_the_write_interval(client, aidant):
+    """Writes skipped within the interval can only make the session end earlier."""
+    from aidants.middleware import touch_interval
+
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        _log_in(client, aidant)
+        traveller.shift(touch_interval() - 1)
+        assert client.get(ESPACE).status_code == 200
+        traveller.shift(settings.SESSION_COOKIE_AGE - touch_interval() + 2)
+        response = client.get(ESPACE)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("aidants:login"))
