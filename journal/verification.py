@@ -310,12 +310,13 @@ def verify(*, independent: bool = False) -> Result:
 # Content hash of version 1 entries whose details are flat (no nested object or array): the
 # same bytes as journal.hashing.canonical_bytes. Other rows come back for Python to hash.
 _SQL_DETAILS = """
-CASE WHEN e.details = '{}'::jsonb THEN '{}' WHEN NOT EXISTS (
-    SELECT 1 FROM jsonb_each(e.details) d WHERE jsonb_typeof(d.value) IN ('object', 'array')
-) THEN '{' || coalesce((
-    SELECT string_agg(to_json(d.key)::text || ':' || d.value::text, ',' ORDER BY d.key COLLATE "C")
+CASE WHEN e.details = '{}'::jsonb THEN '{}' ELSE (
+    SELECT CASE WHEN bool_or(jsonb_typeof(d.value) IN ('object', 'array')) THEN NULL ELSE
+        '{' || string_agg(to_json(d.key)::text || ':' || d.value::text, ','
+                          ORDER BY d.key COLLATE "C") || '}'
+    END
     FROM jsonb_each(e.details) d
-), '') || '}' END
+) END
 """
 _SQL_MIDDLE = (
     """'"' || to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') """

@@ -300,6 +300,37 @@ def test_server_side_serialisation_matches_journal_hashing(aidant, organisation,
     assert result.ok and result.entries == 3
 
 
+def test_the_server_hashes_flat_details_itself_byte_for_byte(aidant):
+    """Flat details are canonicalised in SQL, not sent back to Python: keys in code point
+    order (jsonb keeps them by length first), escapes and non-ASCII text as json.dumps
+    writes them. A hash that differed would come back as a suspicious row."""
+    flat = {
+        "zz": 1,
+        "a": 'é "q" \\ \n\t\u0001 ✓',
+        "ab": True,
+        "b": None,
+        "é": -(10**15),
+        "B": "",
+    }
+    for details in (flat, {"seul": "x"}):
+        journal.record(Action.LOGOUT, aidant=aidant, details=details)
+    seal_pending()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            verification._FAST_SCAN,
+            {"start": 0, "stop": 2, "base": 0, "first_id": 0, "last_id": 2**62},
+        )
+        assert cursor.fetchall() == []
+    # And a changed value in one of them is caught by the server alone.
+    entry = Entry.objects.order_by("id").first()
+    with triggers_disabled(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE journal_entry SET details = jsonb_set(details, '{zz}', '2') WHERE id = %s",
+            [entry.pk],
+        )
+    assert verification._fast_scan(2, parallel=False) == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_parallel_fast_pass_and_independent_mode_name_the_same_entry(aidant, monkeypatch):
     monkeypatch.setattr(verification, "FAST_CHUNK", 2)
