@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -38,7 +38,9 @@ def _send_invitation(aidant: Aidant, organisation: Organisation) -> None:
     )
 
 
-@transaction.atomic
+ALREADY_MEMBER = "Cette personne fait déjà partie de votre structure."
+
+
 def add_aidant(
     *,
     responsable: Aidant,
@@ -48,15 +50,50 @@ def add_aidant(
     last_name: str,
     role: Role = Role.AIDANT,
 ) -> Membership:
-    email = email.strip().lower()
-    aidant = Aidant.objects.filter(email__iexact=email).first()
+    try:
+        # A savepoint: when two responsables add the same person at the same moment, the
+        # loser's insert breaks a unique constraint and only its own work is undone.
+        with transaction.atomic():
+            return _add_aidant(
+                responsable=responsable,
+                organisation=organisation,
+                email=email.strip().lower(),
+                first_name=first_name,
+                last_name=last_name,
+                role=role,
+            )
+    except IntegrityError as error:
+        raise ServiceError(
+            "Cette personne vient d'être ajoutée en même temps par quelqu'un d'autre. "
+            "Rechargez la liste des aidants pour la voir."
+        ) from error
+
+
+def _find_aidant(email: str) -> Aidant | None:
+    return Aidant.objects.filter(email__iexact=email).first()
+
+
+def _is_member(aidant: Aidant, organisation: Organisation) -> bool:
+    return Membership.objects.filter(aidant=aidant, organisation=organisation).exists()
+
+
+def _add_aidant(
+    *,
+    responsable: Aidant,
+    organisation: Organisation,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: Role,
+) -> Membership:
+    aidant = _find_aidant(email)
     created = aidant is None
     if aidant is None:
         aidant = Aidant.objects.create_user(
             email=email, first_name=first_name, last_name=last_name, password=None
         )
-    elif Membership.objects.filter(aidant=aidant, organisation=organisation).exists():
-        raise ServiceError("Cette personne fait déjà partie de votre structure.")
+    elif _is_member(aidant, organisation):
+        raise ServiceError(ALREADY_MEMBER)
     membership = Membership.objects.create(aidant=aidant, organisation=organisation, role=role)
     if aidant.current_organisation_id is None:
         aidant.current_organisation = organisation

@@ -157,6 +157,32 @@ def test_adding_someone_already_in_the_structure_is_refused(
     assert mail.outbox == []
 
 
+@pytest.mark.parametrize("race", ["same_account", "same_membership"])
+def test_losing_a_race_to_add_the_same_person_gives_a_message_not_an_error(
+    rclient, aidant, organisation, monkeypatch, django_capture_on_commit_callbacks, race
+):
+    """Another responsable's request committed between our checks and our insert: the
+    database's unique constraint refuses ours, and the form says so in French."""
+    from aidants import services
+
+    if race == "same_account":
+        monkeypatch.setattr(services, "_find_aidant", lambda email: None)
+    else:
+        monkeypatch.setattr(services, "_is_member", lambda aidant, organisation: False)
+    entries = Entry.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = rclient.post(
+            _url("responsable_add"),
+            {"first_name": "X", "last_name": "Y", "email": aidant.email, "role": "aidant"},
+        )
+    assert response.status_code == 400
+    assert "ajoutée en même temps par quelqu&#x27;un d&#x27;autre" in response.content.decode()
+    assert Membership.objects.filter(aidant=aidant).count() == 1
+    assert Aidant.objects.filter(email__iexact=aidant.email).count() == 1
+    assert Entry.objects.count() == entries
+    assert mail.outbox == []
+
+
 def test_adding_with_invalid_input_creates_nothing(rclient):
     before = Aidant.objects.count()
     response = rclient.post(
