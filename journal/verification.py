@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from hashlib import sha256
@@ -420,25 +421,23 @@ def _fast_scan(last: int, parallel: bool) -> int | None:
         snapshot = cursor.fetchone()[0]
     pending = list(reversed(ranges))
     lock = threading.Lock()
-    found: list[int] = []
 
-    def work() -> None:
+    def work() -> list[int]:
+        found: list[int] = []
         with _worker_connection(snapshot) as worker, worker.cursor() as cursor:
             while True:
                 with lock:
                     if not pending:
-                        return
+                        return found
                     start, stop = pending.pop()
                 first = _scan_chunk(cursor, start, stop)
                 if first is not None:
-                    with lock:
-                        found.append(first)
+                    found.append(first)
 
-    threads = [threading.Thread(target=work) for _ in range(FAST_WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    # result() re-raises a worker's failure: a range that was not scanned must never pass.
+    with ThreadPoolExecutor(max_workers=FAST_WORKERS) as pool:
+        futures = [pool.submit(work) for _ in range(FAST_WORKERS)]
+        found = [sequence for future in futures for sequence in future.result()]
     return min(found, default=None)
 
 

@@ -344,3 +344,19 @@ def test_parallel_fast_pass_and_independent_mode_name_the_same_entry(aidant, mon
         problem = verification.verify(independent=independent).problem
         assert problem is not None
         assert (problem.sequence, problem.kind) == (6, verification.CONTENT_CHANGED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_that_fails_fails_the_verification(aidant, monkeypatch):
+    """A range nobody scanned must not pass for a verified one."""
+    monkeypatch.setattr(verification, "FAST_CHUNK", 2)
+    for _ in range(5):
+        journal.record(Action.LOGOUT, aidant=aidant)
+    seal_pending()
+
+    def broken(snapshot: str) -> None:
+        raise ConnectionError("le serveur a fermé la connexion")
+
+    monkeypatch.setattr(verification, "_worker_connection", broken)
+    with pytest.raises(ConnectionError):
+        verification.verify()
