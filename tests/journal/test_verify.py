@@ -318,7 +318,7 @@ def test_the_server_hashes_flat_details_itself_byte_for_byte(aidant):
     with connection.cursor() as cursor:
         cursor.execute(
             verification._FAST_SCAN,
-            {"start": 0, "stop": 2, "base": 0, "first_id": 0, "last_id": 2**62},
+            {"start": 0, "stop": 2, "first_id": 0, "last_id": 2**62},
         )
         assert cursor.fetchall() == []
     # And a changed value in one of them is caught by the server alone.
@@ -360,3 +360,24 @@ def test_a_worker_that_fails_fails_the_verification(aidant, monkeypatch):
     monkeypatch.setattr(verification, "_worker_connection", broken)
     with pytest.raises(ConnectionError):
         verification.verify()
+
+
+def test_rehashed_nested_details_break_the_chain_and_are_named(aidant):
+    """Someone rewrites an entry whose details the server cannot serialise (nested), with a
+    content hash to match: the content check passes, the chain must not."""
+    from journal.hashing import content_hash, entry_fields
+
+    for details in ({"i": 1}, {"avant": {"role": "aidant"}}, {"i": 3}):
+        journal.record(Action.LOGOUT, aidant=aidant, details=details)
+    seal_pending()
+    entry = Entry.objects.order_by("id")[1]
+    entry.details = {"avant": {"role": "responsable"}}
+    forged = content_hash(**entry_fields(entry))
+    with triggers_disabled() as cursor:
+        cursor.execute(
+            "UPDATE journal_entry SET details = %s::jsonb, content_hash = %s WHERE id = %s",
+            [json.dumps(entry.details), forged, entry.pk],
+        )
+    problem = _run().problem
+    assert problem is not None
+    assert (problem.sequence, problem.entry_id) == (2, entry.pk)
