@@ -2,8 +2,10 @@
 
 It creates (and drops) its own database, relais_bench, then measures:
 1. appends/s with 1 and 8 concurrent writers (processes, one entry per transaction) through
-   journal.record(), with the sealer running as Celery beat would, against plain ORM inserts
-   into an unchained table of the same shape (same columns, indexes and foreign keys);
+   journal.record(), with the sealer running as Celery beat would, against plain inserts
+   (the same single INSERT statement) into an unchained table of the same shape (same
+   columns, indexes and foreign keys); each entry standalone (its INSERT is its own
+   transaction), then each inside BEGIN ... COMMIT as when written with a business change;
 2. after seeding N entries with COPY (sealed, with signed checkpoints every 100,000):
    the verify_journal rate, the p50/p95 of the auditor queries (first and deep page), and
    the time and memory of exporting 1 million rows as CSV.
@@ -20,6 +22,7 @@ import statistics
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -142,7 +145,7 @@ def plain_model() -> Any:
 # -- 1. appends -------------------------------------------------------------------------
 
 
-def _writer(kind: str, seconds: float, seed: int, counter: Any) -> None:
+def _writer(kind: str, seconds: float, seed: int, counter: Any, in_atomic: bool) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -162,7 +165,10 @@ def _writer(kind: str, seconds: float, seed: int, counter: Any) -> None:
         aidant = rng.choice(aidants)
         organisation = rng.choice(organisations)
         details = {"demarche": "papiers", "n": done}
-        with transaction.atomic():
+        # Standalone (autocommit), the INSERT is its own transaction, like a login failure
+        # journaled outside any business change; in_atomic wraps it in BEGIN ... COMMIT,
+        # like an entry written with a business change.
+        with transaction.atomic() if in_atomic else nullcontext():
             if plain is not None:
                 # The same INSERT ... RETURNING that journal.record() sends, so that the
                 # difference is the chaining alone (hash, queue trigger, sealer).
@@ -199,7 +205,9 @@ def _sealer(stop: Any, interval: float) -> None:
     connection.close()
 
 
-def measure_appends(kind: str, writers: int, seconds: float) -> dict[str, float]:
+def measure_appends(
+    kind: str, writers: int, seconds: float, in_atomic: bool = False
+) -> dict[str, float]:
     from django.db import connection, connections
 
     context = multiprocessing.get_context("fork")
@@ -215,7 +223,7 @@ def measure_appends(kind: str, writers: int, seconds: float) -> dict[str, float]
         sealer = context.Process(target=_sealer, args=(stop, 2.0))
         sealer.start()
     processes = [
-        context.Process(target=_writer, args=(kind, seconds, index, counter))
+        context.Process(target=_writer, args=(kind, seconds, index, counter, in_atomic))
         for index in range(writers)
     ]
     started = time.monotonic()
@@ -526,16 +534,18 @@ def main() -> None:
         figures[name] = value
         print(f"{name}: {json.dumps(value, default=str)}", flush=True)
 
-    for writers in [int(w) for w in args.writers.split(",")]:
-        for kind in ("plain", "chained"):
-            report(
-                f"appends_{kind}_{writers}_writers", measure_appends(kind, writers, args.seconds)
+    for suffix, in_atomic in (("", False), ("_in_atomic", True)):
+        for writers in [int(w) for w in args.writers.split(",")]:
+            for kind in ("plain", "chained"):
+                report(
+                    f"appends_{kind}_{writers}_writers{suffix}",
+                    measure_appends(kind, writers, args.seconds, in_atomic),
+                )
+            ratio = (
+                figures[f"appends_chained_{writers}_writers{suffix}"]["appends_per_s"]
+                / figures[f"appends_plain_{writers}_writers{suffix}"]["appends_per_s"]
             )
-        ratio = (
-            figures[f"appends_chained_{writers}_writers"]["appends_per_s"]
-            / figures[f"appends_plain_{writers}_writers"]["appends_per_s"]
-        )
-        report(f"chained_over_plain_{writers}_writers", round(ratio, 3))
+            report(f"chained_over_plain_{writers}_writers{suffix}", round(ratio, 3))
 
     seeded = seed(args.seed, args.database_url)
     report("seed", seeded)
