@@ -41,6 +41,12 @@ def _fk(to: str) -> models.ForeignKey:
     )
 
 
+def _partial(column: str, *more: str, name: str) -> models.Index:
+    return models.Index(
+        fields=[column, *more], name=name, condition=models.Q((f"{column}__isnull", False))
+    )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("aidants", "0002_cartes_totp"),
@@ -63,44 +69,14 @@ class Migration(migrations.Migration):
                 migrations.RunPython(drop_plain_indexes, create_plain_indexes),
             ],
         ),
-        migrations.AddIndex(
-            model_name="entry",
-            index=models.Index(
-                condition=models.Q(("usager__isnull", False)),
-                fields=["usager", "created_at", "id"],
-                name="journal_entry_usager_idx",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="entry",
-            index=models.Index(
-                condition=models.Q(("client__isnull", False)),
-                fields=["client", "created_at", "id"],
-                name="journal_entry_client_idx",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="entry",
-            index=models.Index(
-                condition=models.Q(("target_aidant__isnull", False)),
-                fields=["target_aidant"],
-                name="journal_entry_target_idx",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="entry",
-            index=models.Index(
-                condition=models.Q(("mandat__isnull", False)),
-                fields=["mandat"],
-                name="journal_entry_mandat_idx",
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="entry",
-            index=models.Index(
-                condition=models.Q(("autorisation__isnull", False)),
-                fields=["autorisation"],
-                name="journal_entry_autorisation_idx",
-            ),
-        ),
+        *[
+            migrations.AddIndex(model_name="entry", index=_partial(*fields, name=name))
+            for name, fields in [
+                ("journal_entry_usager_idx", ["usager", "created_at", "id"]),
+                ("journal_entry_client_idx", ["client", "created_at", "id"]),
+                ("journal_entry_target_idx", ["target_aidant"]),
+                ("journal_entry_mandat_idx", ["mandat"]),
+                ("journal_entry_autorisation_idx", ["autorisation"]),
+            ]
+        ],
     ]

@@ -142,15 +142,21 @@ def test_adding_an_existing_account_gives_a_membership_without_email(
     assert entry.details["new_account"] is False
 
 
-def test_adding_someone_already_in_the_structure_is_refused(
-    rclient, aidant, organisation, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
+def _add_again(rclient, aidant, capture):
+    """Adds an aidant who is already in the structure; the form must refuse it (400)."""
+    with capture(execute=True):
         response = rclient.post(
             _url("responsable_add"),
             {"first_name": "X", "last_name": "Y", "email": aidant.email, "role": "aidant"},
         )
     assert response.status_code == 400
+    return response
+
+
+def test_adding_someone_already_in_the_structure_is_refused(
+    rclient, aidant, organisation, django_capture_on_commit_callbacks
+):
+    response = _add_again(rclient, aidant, django_capture_on_commit_callbacks)
     assert "fait déjà partie de votre structure" in response.content.decode()
     assert Membership.objects.filter(aidant=aidant).count() == 1
     assert not Entry.objects.filter(action=Action.AIDANT_ADDED).exists()
@@ -170,12 +176,7 @@ def test_losing_a_race_to_add_the_same_person_gives_a_message_not_an_error(
     else:
         monkeypatch.setattr(services, "_is_member", lambda aidant, organisation: False)
     entries = Entry.objects.count()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = rclient.post(
-            _url("responsable_add"),
-            {"first_name": "X", "last_name": "Y", "email": aidant.email, "role": "aidant"},
-        )
-    assert response.status_code == 400
+    response = _add_again(rclient, aidant, django_capture_on_commit_callbacks)
     assert "ajoutée en même temps par quelqu&#x27;un d&#x27;autre" in response.content.decode()
     assert Membership.objects.filter(aidant=aidant).count() == 1
     assert Aidant.objects.filter(email__iexact=aidant.email).count() == 1

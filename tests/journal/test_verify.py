@@ -54,10 +54,15 @@ def test_altered_row_is_named_as_content_changed(sealed_entries):
     assert not run.ok and run.failed_sequence == sequence and run.failed_entry_id == target.pk
 
 
-def test_altered_row_with_recomputed_hash_breaks_the_chain_there(sealed_entries):
+@pytest.mark.parametrize(
+    "forged_details",
+    [{"n": 99}, {"avant": {"role": "responsable"}}],
+    ids=["flat", "nested"],  # nested details are hashed by Python in the fast pass
+)
+def test_altered_row_with_recomputed_hash_breaks_the_chain_there(sealed_entries, forged_details):
     entries = sealed_entries(6)
     target = entries[2]
-    target.details = {"n": 99}
+    target.details = forged_details
     from journal.hashing import content_hash, entry_fields
 
     forged = content_hash(**entry_fields(target))
@@ -360,24 +365,3 @@ def test_a_worker_that_fails_fails_the_verification(aidant, monkeypatch):
     monkeypatch.setattr(verification, "_worker_connection", broken)
     with pytest.raises(ConnectionError):
         verification.verify()
-
-
-def test_rehashed_nested_details_break_the_chain_and_are_named(aidant):
-    """Someone rewrites an entry whose details the server cannot serialise (nested), with a
-    content hash to match: the content check passes, the chain must not."""
-    from journal.hashing import content_hash, entry_fields
-
-    for details in ({"i": 1}, {"avant": {"role": "aidant"}}, {"i": 3}):
-        journal.record(Action.LOGOUT, aidant=aidant, details=details)
-    seal_pending()
-    entry = Entry.objects.order_by("id")[1]
-    entry.details = {"avant": {"role": "responsable"}}
-    forged = content_hash(**entry_fields(entry))
-    with triggers_disabled() as cursor:
-        cursor.execute(
-            "UPDATE journal_entry SET details = %s::jsonb, content_hash = %s WHERE id = %s",
-            [json.dumps(entry.details), forged, entry.pk],
-        )
-    problem = _run().problem
-    assert problem is not None
-    assert (problem.sequence, problem.entry_id) == (2, entry.pk)
