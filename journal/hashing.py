@@ -83,18 +83,23 @@ def chain_step(previous: bytes, entry_id: int, content_hash_hex: str) -> bytes:
     ).digest()
 
 
+# The Entry attributes a version 1 hash covers, besides the version itself.
+HASHED_ATTRIBUTES = (
+    "action",
+    "created_at",
+    "aidant_id",
+    "organisation_id",
+    "target_aidant_id",
+    "usager_id",
+    "mandat_id",
+    "autorisation_id",
+    "client_id",
+    "details",
+)
+
+
 def entry_fields(entry: Any) -> dict[str, Any]:
     """The hashed fields of an Entry instance."""
-    return {
-        "version": entry.hash_version,
-        "action": entry.action,
-        "created_at": entry.created_at,
-        "aidant_id": entry.aidant_id,
-        "organisation_id": entry.organisation_id,
-        "target_aidant_id": entry.target_aidant_id,
-        "usager_id": entry.usager_id,
-        "mandat_id": entry.mandat_id,
-        "autorisation_id": entry.autorisation_id,
-        "client_id": entry.client_id,
-        "details": entry.details,
+    return {"version": entry.hash_version} | {
+        name: getattr(entry, name) for name in HASHED_ATTRIBUTES
     }

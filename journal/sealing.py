@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from journal.hashing import GENESIS, chain_step, content_hash
+from journal.hashing import GENESIS, HASHED_ATTRIBUTES, chain_step, content_hash
 from journal.models import Checkpoint, Entry, PendingEntry, Seal
 from journal.signing import SignedHead, sign
 
@@ -38,21 +38,6 @@ def _head() -> tuple[int, bytes]:
     return last[0], bytes.fromhex(last[1])
 
 
-_HASHED = (
-    "hash_version",
-    "action",
-    "created_at",
-    "aidant_id",
-    "organisation_id",
-    "target_aidant_id",
-    "usager_id",
-    "mandat_id",
-    "autorisation_id",
-    "client_id",
-    "details",
-)
-
-
 @transaction.atomic
 def seal_batch(limit: int = BATCH_SIZE) -> int:
     """Seals up to `limit` queued entries; returns how many.
@@ -63,7 +48,7 @@ def seal_batch(limit: int = BATCH_SIZE) -> int:
     pending = list(
         Entry.objects.filter(pendingentry__isnull=False)
         .order_by("id")
-        .values_list("id", "content_hash", *_HASHED)[:limit]
+        .values_list("id", "content_hash", "hash_version", *HASHED_ATTRIBUTES)[:limit]
     )
     if not pending:
         return 0
@@ -71,7 +56,9 @@ def seal_batch(limit: int = BATCH_SIZE) -> int:
     sealed_at = Seal._meta.get_field("sealed_at").get_db_prep_save(timezone.now(), connection)
     seals = []
     for entry_id, stored_hash, version, *fields in pending:
-        computed = content_hash(version=version, **dict(zip(_HASHED[1:], fields, strict=True)))
+        computed = content_hash(
+            version=version, **dict(zip(HASHED_ATTRIBUTES, fields, strict=True))
+        )
         if computed != stored_hash:
             # Changed before sealing: leave it queued so that verify reports it.
             logger.error("Journal entry %s does not match its content hash", entry_id)
