@@ -349,7 +349,9 @@ FROM (
     WHERE s.sequence > %(start)s AND s.sequence <= %(stop)s
     OFFSET 0
 ) t
-WHERE broken OR canonical_details IS NULL OR content_hash <> encode(sha256(convert_to(
+-- IS NOT FALSE and IS DISTINCT FROM: a NULL slipped into a row must flag it, not hide it.
+WHERE broken IS NOT FALSE OR canonical_details IS NULL
+    OR content_hash IS DISTINCT FROM encode(sha256(convert_to(
     '[1,' || to_json(action)::text || ',' || middle || ',' || canonical_details || ']',
     'UTF8'
 )), 'hex')
@@ -386,7 +388,7 @@ def _scan_chunk(cursor: Any, start: int, stop: int) -> int | None:
         {"start": start, "stop": stop, "first_id": first_id or 0, "last_id": last_id or 0},
     )
     for sequence, stored, action, middle, details, broken, python_hashes in cursor.fetchall():
-        if broken or not python_hashes or action is None or middle is None:
+        if broken is not False or not python_hashes or action is None or middle is None:
             return int(sequence)
         # Nested details: the server could not serialise them, Python hashes them.
         computed = _postgres_content((None, None, None, None, 1, action, middle, details))

@@ -365,3 +365,15 @@ def test_a_worker_that_fails_fails_the_verification(aidant, monkeypatch):
     monkeypatch.setattr(verification, "_worker_connection", broken)
     with pytest.raises(ConnectionError):
         verification.verify()
+
+
+def test_a_null_slipped_into_a_sealed_row_is_flagged_not_skipped(sealed_entries):
+    """A superuser who also drops a NOT NULL could blank a hash: SQL's NULL must not turn
+    the comparisons that should flag the row into ones that skip it."""
+    entries = sealed_entries(4)
+    target = entries[1]
+    with triggers_disabled() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending checks before the ALTER
+        cursor.execute("ALTER TABLE journal_entry ALTER COLUMN content_hash DROP NOT NULL")
+        cursor.execute("UPDATE journal_entry SET content_hash = NULL WHERE id = %s", [target.pk])
+    assert verification._fast_scan(4, parallel=False) == _seal_of(target).sequence
