@@ -111,6 +111,27 @@ def _add_aidant(
 
 
 @transaction.atomic
+def resend_invitation(*, responsable: Aidant, membership: Membership) -> None:
+    """Sends a fresh invitation link to an aidant who has not chosen a password yet (the
+    first link may have expired or been lost)."""
+    aidant = membership.aidant
+    if not membership.is_active:
+        raise ServiceError("Réactivez d'abord l'accès de cette personne.")
+    if aidant.has_usable_password():
+        raise ServiceError(
+            "Cette personne a déjà choisi son mot de passe : elle peut se connecter."
+        )
+    journal.record(
+        Action.INVITATION_RESENT,
+        aidant=responsable,
+        organisation=membership.organisation,
+        target_aidant=aidant,
+    )
+    organisation = membership.organisation
+    transaction.on_commit(lambda: _send_invitation(aidant, organisation))
+
+
+@transaction.atomic
 def set_membership_active(*, responsable: Aidant, membership: Membership, active: bool) -> None:
     if membership.aidant_id == responsable.pk:
         raise ServiceError("Vous ne pouvez pas modifier votre propre accès.")

@@ -31,6 +31,11 @@ urlpatterns = [
         name="responsable_reactivate",
     ),
     path(
+        "espace/responsable/aidants/<int:membership_id>/invitation/",
+        responsable.resend_invitation_view,
+        name="responsable_resend_invitation",
+    ),
+    path(
         "espace/responsable/aidants/<int:membership_id>/cartes/",
         responsable.associate_carte_view,
         name="responsable_associate_carte",

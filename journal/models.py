@@ -20,6 +20,7 @@ class Action(models.TextChoices):
     AIDANT_ADDED = "aidant_added", "Aidant ajouté"
     AIDANT_DEACTIVATED = "aidant_deactivated", "Aidant désactivé"
     AIDANT_REACTIVATED = "aidant_reactivated", "Aidant réactivé"
+    INVITATION_RESENT = "invitation_resent", "Invitation renvoyée"
     ORGANISATION_SWITCHED = "organisation_switched", "Changement de structure"
     # journal
     JOURNAL_EXPORTED = "journal_exported", "Export du journal"

@@ -1,5 +1,8 @@
-"""Test helpers to log a client in as a real session would be after both steps."""
+"""Test helpers: a client logged in as after both steps, the invitation link of a mail."""
 
+import re
+
+from django.core import mail
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,3 +18,11 @@ def login_verified(client: Client, aidant: Aidant) -> Client:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def emailed_invitation_path() -> str:
+    """The path of the invitation link in the one mail sent."""
+    assert len(mail.outbox) == 1
+    match = re.search(r"https?://[^/\s]+(/invitation/\S+/)", mail.outbox[0].body)
+    assert match is not None, mail.outbox[0].body
+    return match.group(1)

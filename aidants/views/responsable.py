@@ -15,6 +15,7 @@ from aidants.services import (
     add_aidant,
     associate_carte,
     remove_device,
+    resend_invitation,
     set_membership_active,
 )
 
@@ -121,6 +122,21 @@ def deactivate_view(request: HttpRequest, membership_id: int) -> HttpResponse:
 @require_POST
 def reactivate_view(request: HttpRequest, membership_id: int) -> HttpResponse:
     return _set_active(request, membership_id, active=True)
+
+
+@responsable_required
+@require_POST
+def resend_invitation_view(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _membership(request, membership_id)
+    try:
+        resend_invitation(responsable=_responsable(request), membership=membership)
+    except ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, f"Une nouvelle invitation a été envoyée à {membership.aidant.email}."
+        )
+    return redirect("aidants:responsable_aidant", membership_id=membership.pk)
 
 
 @responsable_required

@@ -1,11 +1,9 @@
 """The invitation link sets a first password once; a bad or used link says so in French."""
 
-import re
 import time
 
 import pytest
 import time_machine
-from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -13,6 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from aidants.models import Aidant
 from aidants.services import add_aidant, invitation_url
 from tests.factories import current_code
+from tests.helpers import emailed_invitation_path
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +31,6 @@ def invited(responsable, organisation, django_capture_on_commit_callbacks):
     return membership.aidant
 
 
-def _emailed_path() -> str:
-    assert len(mail.outbox) == 1
-    match = re.search(r"https?://[^/\s]+(/invitation/\S+/)", mail.outbox[0].body)
-    assert match is not None, mail.outbox[0].body
-    return match.group(1)
-
-
 def _set_password(client: Client, path: str, password: str, confirm: str | None = None):
     # Django's view first moves the token into the session, then serves the form.
     page = client.get(path, follow=True)
@@ -50,7 +42,7 @@ def _set_password(client: Client, path: str, password: str, confirm: str | None 
 
 def test_the_emailed_link_sets_a_password_then_the_aidant_logs_in(invited):
     client = Client()
-    path = _emailed_path()
+    path = emailed_invitation_path()
     page = client.get(path, follow=True)
     assert "Choisir votre mot de passe" in page.content.decode()
     _, response = _set_password(client, path, NEW_PASSWORD)
@@ -87,7 +79,7 @@ def test_the_emailed_link_sets_a_password_then_the_aidant_logs_in(invited):
 )
 def test_password_validators_apply(invited, password, confirm, message):
     client = Client()
-    _, response = _set_password(client, _emailed_path(), password, confirm)
+    _, response = _set_password(client, emailed_invitation_path(), password, confirm)
     assert response.status_code == 200
     assert message in response.content.decode()
     invited.refresh_from_db()
@@ -95,7 +87,7 @@ def test_password_validators_apply(invited, password, confirm, message):
 
 
 def test_the_link_cannot_be_reused(invited):
-    path = _emailed_path()
+    path = emailed_invitation_path()
     _set_password(Client(), path, NEW_PASSWORD)
     second = Client()
     page = second.get(path, follow=True)
@@ -123,7 +115,7 @@ def test_an_unknown_user_id_shows_the_expired_page(client, invited):
 
 
 def test_the_link_expires(invited, settings):
-    path = _emailed_path()
+    path = emailed_invitation_path()
     with time_machine.travel(time.time() + settings.PASSWORD_RESET_TIMEOUT + 3600):
         page = Client().get(path, follow=True)
     assert "Lien expiré" in page.content.decode()
