@@ -9,7 +9,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aidants.models import Aidant
-from aidants.services import add_aidant, invitation_url
+from aidants.services import invitation_url
 from tests.factories import current_code
 from tests.helpers import emailed_invitation_path
 
@@ -19,16 +19,8 @@ NEW_PASSWORD = "une-phrase-de-passe-neuve-2026"
 
 
 @pytest.fixture
-def invited(responsable, organisation, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        membership = add_aidant(
-            responsable=responsable,
-            organisation=organisation,
-            email="invitee@relais.test",
-            first_name="Inès",
-            last_name="Invitée",
-        )
-    return membership.aidant
+def invited(invited_membership):
+    return invited_membership.aidant
 
 
 def _set_password(client: Client, path: str, password: str, confirm: str | None = None):

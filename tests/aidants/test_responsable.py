@@ -511,72 +511,57 @@ def test_app_device_code_still_works_after_card_association(rclient, aidant):
 
 
 @pytest.fixture
-def invited_membership(responsable, organisation, django_capture_on_commit_callbacks):
-    from aidants.services import add_aidant
-
-    with django_capture_on_commit_callbacks(execute=True):
-        membership = add_aidant(
-            responsable=responsable,
-            organisation=organisation,
-            email="sans-mot-de-passe@relais.test",
-            first_name="Inès",
-            last_name="Invitée",
-        )
+def pending(invited_membership):
+    """An invited aidant; the first invitation mail is out of the way."""
     mail.outbox.clear()
-    return membership
+    return invited_membership
 
 
 def test_a_responsable_resends_a_working_invitation(
-    rclient, responsable, invited_membership, django_capture_on_commit_callbacks
+    rclient, responsable, pending, django_capture_on_commit_callbacks
 ):
-    page = rclient.get(_url("responsable_aidant", invited_membership.pk))
+    page = rclient.get(_url("responsable_aidant", pending.pk))
     assert "Renvoyer l'invitation" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = rclient.post(_url("responsable_resend_invitation", invited_membership.pk))
+        response = rclient.post(_url("responsable_resend_invitation", pending.pk))
     assert response.status_code == 302
     path = emailed_invitation_path()
-    assert mail.outbox[0].to == ["sans-mot-de-passe@relais.test"]
+    assert mail.outbox[0].to == ["invitee@relais.test"]
     assert "Choisir votre mot de passe" in Client().get(path, follow=True).content.decode()
     entry = Entry.objects.get(action=Action.INVITATION_RESENT)
-    assert (entry.aidant, entry.target_aidant) == (responsable, invited_membership.aidant)
-    assert entry.organisation == invited_membership.organisation
+    assert (entry.aidant, entry.target_aidant) == (responsable, pending.aidant)
+    assert entry.organisation == pending.organisation
 
 
 @pytest.mark.parametrize("state", ["password_set", "deactivated"])
 def test_no_invitation_is_resent_to_who_cannot_use_it(
-    rclient, invited_membership, django_capture_on_commit_callbacks, state
+    rclient, pending, django_capture_on_commit_callbacks, state
 ):
-    aidant = invited_membership.aidant
+    aidant = pending.aidant
     if state == "password_set":
         aidant.set_password(PASSWORD)
         aidant.save()
         expected = "a déjà choisi son mot de passe"
     else:
-        Membership.objects.filter(pk=invited_membership.pk).update(is_active=False)
+        Membership.objects.filter(pk=pending.pk).update(is_active=False)
         expected = "Réactivez d&#x27;abord"
-    page = rclient.get(_url("responsable_aidant", invited_membership.pk))
+    page = rclient.get(_url("responsable_aidant", pending.pk))
     assert "Renvoyer l'invitation" not in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        response = rclient.post(
-            _url("responsable_resend_invitation", invited_membership.pk), follow=True
-        )
+        response = rclient.post(_url("responsable_resend_invitation", pending.pk), follow=True)
     assert expected in response.content.decode()
     assert mail.outbox == []
     assert not Entry.objects.filter(action=Action.INVITATION_RESENT).exists()
 
 
 def test_resending_is_for_own_structure_responsables_and_by_post_only(
-    client, rclient, aidant, other_membership, invited_membership
+    client, rclient, aidant, other_membership, pending
 ):
     assert (
         rclient.post(_url("responsable_resend_invitation", other_membership.pk)).status_code == 404
     )
-    assert (
-        rclient.get(_url("responsable_resend_invitation", invited_membership.pk)).status_code == 405
-    )
+    assert rclient.get(_url("responsable_resend_invitation", pending.pk)).status_code == 405
     plain = login_verified(Client(), aidant)
-    assert (
-        plain.post(_url("responsable_resend_invitation", invited_membership.pk)).status_code == 403
-    )
+    assert plain.post(_url("responsable_resend_invitation", pending.pk)).status_code == 403
     assert mail.outbox == []
     assert not Entry.objects.filter(action=Action.INVITATION_RESENT).exists()
