@@ -12,17 +12,11 @@ from aidants.models import Aidant
 from journal.models import Action, Entry
 from tests.e2e.conftest import assert_accessible, login, snapshot
 from tests.factories import PASSWORD, AidantFactory, MembershipFactory, current_code
+from tests.helpers import emailed_invitation_path
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NEW_PASSWORD = "une-phrase-de-passe-neuve-2026"
-
-
-def _invitation_path() -> str:
-    assert len(mail.outbox) == 1
-    match = re.search(r"https?://[^/\s]+(/invitation/\S+/)", mail.outbox[0].body)
-    assert match is not None
-    return match.group(1)
 
 
 def test_responsable_adds_an_aidant_who_joins_through_the_invitation(
@@ -39,6 +33,11 @@ def test_responsable_adds_an_aidant_who_joins_through_the_invitation(
     expect(page.get_by_role("heading", level=1)).to_have_text("Lou Nouvelle")
     expect(page.get_by_role("status")).to_contain_text("a été ajouté à votre structure")
     assert_accessible(page)
+    # The first mail went astray: the responsable sends the invitation again.
+    mail.outbox.clear()
+    page.get_by_role("button", name="Renvoyer l'invitation").click()
+    expect(page.get_by_role("status")).to_contain_text("Une nouvelle invitation a été envoyée")
+    assert_accessible(page)
     page.get_by_role("link", name="Tous les aidants").click()
     row = page.get_by_role("row").filter(has_text="lou.nouvelle@relais.test")
     expect(row).to_contain_text("Lou Nouvelle")
@@ -51,7 +50,7 @@ def test_responsable_adds_an_aidant_who_joins_through_the_invitation(
     newcomer_context = browser.new_context(base_url=live_server.url, locale="fr-FR")
     newcomer_page = newcomer_context.new_page()
     try:
-        newcomer_page.goto(_invitation_path())
+        newcomer_page.goto(emailed_invitation_path())
         expect(newcomer_page.get_by_role("heading", level=1)).to_have_text(
             "Choisir votre mot de passe"
         )
@@ -75,7 +74,7 @@ def test_responsable_adds_an_aidant_who_joins_through_the_invitation(
         _enrol(newcomer_page, newcomer, request)
 
         # The link cannot serve twice.
-        newcomer_page.goto(_invitation_path())
+        newcomer_page.goto(emailed_invitation_path())
         expect(newcomer_page.get_by_role("heading", level=1)).to_have_text("Lien expiré")
         assert_accessible(newcomer_page)
     finally:
