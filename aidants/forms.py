@@ -62,6 +62,10 @@ class InvitationPasswordForm(SetPasswordForm):
     pass
 
 
+class PasswordForgottenForm(forms.Form):
+    email = forms.EmailField(label="Adresse électronique", max_length=254)
+
+
 class SwitchOrganisationForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label="Structure", queryset=Organisation.objects.none(), empty_label=None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -129,6 +130,31 @@ def resend_invitation(*, responsable: Aidant, membership: Membership) -> None:
     )
     organisation = membership.organisation
     transaction.on_commit(lambda: _send_invitation(aidant, organisation))
+
+
+PASSWORD_LINK_INTERVAL_SECONDS = 5 * 60
+
+
+@transaction.atomic
+def send_password_link(email: str) -> None:
+    """Mails a link to choose a new password to the aidant with this address, if one may
+    log in. Whoever asks learns nothing either way (the page says the same), and an
+    account receives at most one link every five minutes, however often someone asks."""
+    aidant = Aidant.objects.filter(email__iexact=email.strip()).first()
+    if aidant is None or not aidant.can_log_in():
+        return
+    if not cache.add(f"relais:password-link:{aidant.pk}", 1, PASSWORD_LINK_INTERVAL_SECONDS):
+        return
+    journal.record(Action.PASSWORD_LINK_SENT, aidant=aidant)
+    context = {"aidant": aidant, "url": invitation_url(aidant)}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject="Choisir un nouveau mot de passe Relais",
+            message=render_to_string("aidants/email/password_link.txt", context),
+            from_email=None,
+            recipient_list=[aidant.email],
+        )
+    )
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ urlpatterns = [
     path("connexion/code/", auth.otp_view, name="otp"),
     path("connexion/enrolement/", auth.enrol_view, name="enrol"),
     path("deconnexion/", auth.logout_view, name="logout"),
+    path("connexion/mot-de-passe-oublie/", auth.password_forgotten_view, name="password_forgotten"),
     path("invitation/<uidb64>/<token>/", auth.invitation_view, name="invitation"),
     path("invitation/terminee/", auth.invitation_done_view, name="invitation_done"),
     path("espace/", espace.espace_view, name="espace"),

@@ -21,6 +21,7 @@ class Action(models.TextChoices):
     AIDANT_DEACTIVATED = "aidant_deactivated", "Aidant désactivé"
     AIDANT_REACTIVATED = "aidant_reactivated", "Aidant réactivé"
     INVITATION_RESENT = "invitation_resent", "Invitation renvoyée"
+    PASSWORD_LINK_SENT = "password_link_sent", "Lien pour un nouveau mot de passe envoyé"
     ORGANISATION_SWITCHED = "organisation_switched", "Changement de structure"
     # journal
     JOURNAL_EXPORTED = "journal_exported", "Export du journal"

@@ -1,6 +1,7 @@
 """Test helpers: a client logged in as after both steps, the invitation link of a mail."""
 
 import re
+from typing import Any
 
 from django.core import mail
 from django.test import Client
@@ -26,3 +27,16 @@ def emailed_invitation_path() -> str:
     match = re.search(r"https?://[^/\s]+(/invitation/\S+/)", mail.outbox[0].body)
     assert match is not None, mail.outbox[0].body
     return match.group(1)
+
+
+def set_password_through_link(
+    client: Client, path: str, password: str, confirm: str | None = None
+) -> tuple[str, Any]:
+    """Follows an emailed link and submits a new password; returns the form's URL and the
+    response."""
+    # Django's view first moves the token into the session, then serves the form.
+    page = client.get(path, follow=True)
+    form_url = page.redirect_chain[-1][0] if page.redirect_chain else path
+    return form_url, client.post(
+        form_url, {"new_password1": password, "new_password2": confirm or password}
+    )

@@ -23,10 +23,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import journal
 from aidants.decorators import otp_not_required
-from aidants.forms import InvitationPasswordForm, LoginForm, OTPForm
+from aidants.forms import InvitationPasswordForm, LoginForm, OTPForm, PasswordForgottenForm
 from aidants.middleware import SESSION_OTP_STALE, otp_verified
 from aidants.models import Aidant
-from aidants.services import ServiceError, confirm_app_device
+from aidants.services import ServiceError, confirm_app_device, send_password_link
 from journal.models import Action
 
 
@@ -163,6 +163,23 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "Vous êtes déconnecté.")
     return redirect("aidants:login")
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def password_forgotten_view(request: HttpRequest) -> HttpResponse:
+    form = PasswordForgottenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        send_password_link(form.cleaned_data["email"])
+        # The same answer whether the account exists or not.
+        messages.info(
+            request,
+            "Si un compte correspond à cette adresse, un lien pour choisir un nouveau mot "
+            "de passe vient d'y être envoyé. Il est valable 7 jours.",
+        )
+        return redirect("aidants:login")
+    status = 400 if form.is_bound else 200
+    return render(request, "aidants/password_forgotten.html", {"form": form}, status=status)
 
 
 class InvitationView(PasswordResetConfirmView):

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from aidants.models import Aidant
 from aidants.services import invitation_url
 from tests.factories import current_code
-from tests.helpers import emailed_invitation_path
+from tests.helpers import emailed_invitation_path, set_password_through_link
 
 pytestmark = pytest.mark.django_db
 
@@ -23,21 +23,12 @@ def invited(invited_membership):
     return invited_membership.aidant
 
 
-def _set_password(client: Client, path: str, password: str, confirm: str | None = None):
-    # Django's view first moves the token into the session, then serves the form.
-    page = client.get(path, follow=True)
-    form_url = page.redirect_chain[-1][0] if page.redirect_chain else path
-    return form_url, client.post(
-        form_url, {"new_password1": password, "new_password2": confirm or password}
-    )
-
-
 def test_the_emailed_link_sets_a_password_then_the_aidant_logs_in(invited):
     client = Client()
     path = emailed_invitation_path()
     page = client.get(path, follow=True)
     assert "Choisir votre mot de passe" in page.content.decode()
-    _, response = _set_password(client, path, NEW_PASSWORD)
+    _, response = set_password_through_link(client, path, NEW_PASSWORD)
     assert response.status_code == 302
     assert response.url == reverse("aidants:invitation_done")
     invited.refresh_from_db()
@@ -71,7 +62,7 @@ def test_the_emailed_link_sets_a_password_then_the_aidant_logs_in(invited):
 )
 def test_password_validators_apply(invited, password, confirm, message):
     client = Client()
-    _, response = _set_password(client, emailed_invitation_path(), password, confirm)
+    _, response = set_password_through_link(client, emailed_invitation_path(), password, confirm)
     assert response.status_code == 200
     assert message in response.content.decode()
     invited.refresh_from_db()
@@ -80,11 +71,11 @@ def test_password_validators_apply(invited, password, confirm, message):
 
 def test_the_link_cannot_be_reused(invited):
     path = emailed_invitation_path()
-    _set_password(Client(), path, NEW_PASSWORD)
+    set_password_through_link(Client(), path, NEW_PASSWORD)
     second = Client()
     page = second.get(path, follow=True)
     assert "Lien expiré" in page.content.decode()
-    _, response = _set_password(second, path, "encore-une-autre-phrase-2026")
+    _, response = set_password_through_link(second, path, "encore-une-autre-phrase-2026")
     assert response.status_code == 200
     invited.refresh_from_db()
     assert invited.check_password(NEW_PASSWORD)

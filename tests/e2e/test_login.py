@@ -60,3 +60,22 @@ def test_logout_ends_the_session(page: Page, aidant) -> None:
     page.wait_for_url("**/connexion/")
     page.goto("/espace/")
     assert "/connexion/" in page.url
+
+
+def test_a_forgotten_password_gets_a_link_by_mail(page: Page, aidant) -> None:
+    from django.core import mail
+
+    mail.outbox.clear()
+    page.goto(reverse("aidants:login"))
+    page.get_by_role("link", name="Mot de passe oublié ?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mot de passe oublié")
+    assert_accessible(page)
+    page.get_by_label("Adresse électronique").fill("pas-une-adresse")
+    page.get_by_role("button", name="Recevoir un lien").click()
+    expect(page.get_by_text("Saisissez une adresse de courriel valide.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Adresse électronique").fill(aidant.email)
+    page.get_by_role("button", name="Recevoir un lien").click()
+    page.wait_for_url("**/connexion/")
+    expect(page.get_by_role("status")).to_contain_text("Si un compte correspond")
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [aidant.email]
