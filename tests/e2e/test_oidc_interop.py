@@ -8,26 +8,21 @@ claims FranceConnect asks for). The aidant's choices are made in headless Chromi
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from journal.models import Action, Entry
 from oidc.keys import forget_active_keys
 from oidc.services import create_client
-from tests.e2e.conftest import ROOT, assert_accessible, login, snapshot
+from tests.e2e.conftest import assert_accessible, login, snapshot
 from tests.factories import MandatFactory, UsagerFactory
+from tests.sandbox.process import free_port, running_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,16 +45,10 @@ FC_LIKE = RelyingParty(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_partner(
+def _partner_env(
     rp: RelyingParty, live_url: str, client_id: str, secret: str, port: int
-) -> subprocess.Popen[bytes]:
-    env = os.environ | {
+) -> dict[str, str]:
+    return {
         "PARTNER_TEST_MODE": "1",
         "PARTNER_RELAIS_URL": live_url,
         "PARTNER_BASE_URL": f"http://127.0.0.1:{port}",
@@ -71,36 +60,13 @@ def _start_partner(
         "PARTNER_SCOPE": rp.scope,
         "PARTNER_NAME": f"RP {rp.name}",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "runserver",
-            f"127.0.0.1:{port}",
-            "--noreload",
-            "--settings=sandbox.partner.settings",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.terminate()
-    raise AssertionError("the partner site did not start")
 
 
 @contextmanager
 def _running(rp: RelyingParty, live_server: Any, settings: Any) -> Iterator[str]:
     settings.OIDC_ISSUER = live_server.url
     forget_active_keys()
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     client, secret = create_client(
         name=f"RP {rp.name}",
@@ -113,12 +79,9 @@ def _running(rp: RelyingParty, live_server: Any, settings: Any) -> Iterator[str]
         requires_pkce=rp.pkce,
         is_franceconnect=rp.franceconnect,
     )
-    process = _start_partner(rp, live_server.url, client.client_id, secret, port)
-    try:
+    env = _partner_env(rp, live_server.url, client.client_id, secret, port)
+    with running_server("sandbox.partner.settings", port, env, "/", "the partner site"):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(params=[PARTNER, FC_LIKE], ids=lambda rp: rp.name)

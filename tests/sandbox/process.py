@@ -1,4 +1,5 @@
-"""Runs the FranceConnect sandbox as a real process on a free port (tests and e2e)."""
+"""Runs the sandboxes (FranceConnect, the demo partner site) as real processes on free
+ports, for the tests and the e2e."""
 
 from __future__ import annotations
 
@@ -23,6 +24,48 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def running_server(
+    settings_module: str, port: int, env: dict[str, str], ready_path: str, what: str
+) -> Iterator[None]:
+    """`manage.py runserver` with these settings in its own process, until it answers
+    200 on ready_path; stopped on exit."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "runserver",
+            f"127.0.0.1:{port}",
+            "--noreload",
+            "--skip-checks",
+            f"--settings={settings_module}",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}{ready_path}", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{what} did not start")
+            time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @dataclass(frozen=True)
@@ -57,7 +100,6 @@ def running_fc_sandbox(relais_url: str = "http://testserver") -> Iterator[FCSand
         post_logout_redirect_uri=f"{relais_url}/mandats/franceconnect/deconnexion/",
     )
     env = {
-        **os.environ,
         "FC_SANDBOX_TEST_MODE": "true",
         "FC_SANDBOX_ISSUER": sandbox.issuer,
         "FC_SANDBOX_REDIRECT_URIS": sandbox.redirect_uri,
@@ -65,36 +107,11 @@ def running_fc_sandbox(relais_url: str = "http://testserver") -> Iterator[FCSand
         "FC_SANDBOX_CLIENT_ID": CLIENT_ID,
         "FC_SANDBOX_CLIENT_SECRET": CLIENT_SECRET,
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "runserver",
-            f"127.0.0.1:{port}",
-            "--noreload",
-            "--skip-checks",
-            "--settings=sandbox.franceconnect.settings",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(f"{sandbox.issuer}/.well-known/openid-configuration", timeout=1)
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the FranceConnect sandbox did not start") from None
-                time.sleep(0.2)
+    with running_server(
+        "sandbox.franceconnect.settings",
+        port,
+        env,
+        "/api/v2/.well-known/openid-configuration",
+        "the FranceConnect sandbox",
+    ):
         yield sandbox
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
