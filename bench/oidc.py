@@ -413,7 +413,7 @@ def _run_phase(
     return recorder, sum(done), time.perf_counter() - start
 
 
-def _ceiling(concurrency: int) -> float:
+def _ceiling(concurrency: int) -> tuple[float, int]:
     count = [0] * concurrency
     deadline = time.monotonic() + CEILING_SECONDS
 
@@ -429,7 +429,43 @@ def _ceiling(concurrency: int) -> float:
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(count) / (time.perf_counter() - start)
+    return sum(count) / (time.perf_counter() - start), sum(count)
+
+
+def _cpu_seconds(gunicorn_pgid: int) -> dict[str, float]:
+    """CPU seconds used so far by each part of the machine (user + system, from /proc), so that
+    a phase's cost per flow or per request can be split between Relais, PostgreSQL, Redis and
+    this load generator, which shares the same two cores."""
+    tick = os.sysconf("SC_CLK_TCK")
+    totals: dict[str, float] = defaultdict(float)
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        command = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if int(fields[2]) == gunicorn_pgid:
+            part = "gunicorn (Relais)"
+        elif command.startswith("postgres"):
+            part = "PostgreSQL"
+        elif int(entry) == os.getpid():
+            part = "load generator"
+        elif command.startswith("redis"):
+            part = "Redis"
+        else:
+            part = "other"
+        totals[part] += (int(fields[11]) + int(fields[12])) / tick
+    return totals
+
+
+def _cpu_report(before: dict[str, float], after: dict[str, float], count: int, unit: str) -> None:
+    parts = sorted(after, key=lambda part: after[part] - before.get(part, 0), reverse=True)
+    used = {part: (after[part] - before.get(part, 0)) * 1000 / count for part in parts}
+    detail = ", ".join(f"{part} {ms:.1f}" for part, ms in used.items() if ms >= 0.05)
+    print(f"  CPU per {unit}: {sum(used.values()):.1f} ms ({detail})")
 
 
 def _ms(values: list[float], q: int) -> float:
@@ -466,10 +502,16 @@ def main() -> None:
         c1 = _report(
             "Concurrency 1", *_run_phase(sessions[:1], FLOWS_C1, client_id, secret, samples)
         )
-        c8 = _report(
-            "Concurrency 8", *_run_phase(sessions, FLOWS_PER_WORKER_C8, client_id, secret, samples)
+        cpu_before = _cpu_seconds(process.pid)
+        recorder, flows, seconds = _run_phase(
+            sessions, FLOWS_PER_WORKER_C8, client_id, secret, samples
         )
-        ceiling = _ceiling(8)
+        cpu_after = _cpu_seconds(process.pid)
+        c8 = _report("Concurrency 8", recorder, flows, seconds)
+        _cpu_report(cpu_before, cpu_after, flows, "flow")
+        cpu_before = _cpu_seconds(process.pid)
+        ceiling, requests = _ceiling(8)
+        cpu_after = _cpu_seconds(process.pid)
     finally:
         _stop(process)
     per_flow = len(STEPS)
@@ -477,6 +519,7 @@ def main() -> None:
         f"\nCeiling (one INSERT, concurrency 8): {ceiling:.0f} requests/s "
         f"= {ceiling / per_flow:.1f} flows/s at {per_flow} requests per flow"
     )
+    _cpu_report(cpu_before, cpu_after, requests, "request")
     checks = [
         ("every step p95 < 50 ms at concurrency 1", max(c1[s] for s in STEPS) < 50),
         (">= 20 complete flows/s at concurrency 8", c8["rate"] >= 20),
