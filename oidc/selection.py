@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Func, QuerySet, TextField
 
 from aidants.models import Organisation
 from mandats.models import Autorisation, Usager
 
 MAX_RESULTS = 20
+
+
+class SearchText(Func):
+    """The usager's names in one string: family name, given names and usage name.
+
+    One trigram index covers this exact expression (migration 0003), so a term is looked
+    up with one index scan instead of three ORed ones, which PostgreSQL would rather skip
+    for a sequential scan of every usager. Terms never hold a space, so a term can't match
+    across two names.
+    """
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || ' ' || "
+    output_field = TextField()
+
+    def __init__(self) -> None:
+        super().__init__(F("family_name"), F("given_name"), F("preferred_username"))
+
+
 _DATE_FR = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 
 
@@ -24,7 +43,7 @@ def search_usagers(*, organisation: Organisation, demarches: list[str], query: s
 
     A term matches a name (given, birth or usage) or the birth date (JJ/MM/AAAA).
     """
-    usagers = Usager.objects.filter(
+    usagers = Usager.objects.alias(search_text=SearchText()).filter(
         pk__in=active_autorisations(organisation, demarches).values("usager_id")
     )
     for term in query.split()[:5]:
@@ -32,11 +51,7 @@ def search_usagers(*, organisation: Organisation, demarches: list[str], query: s
         if date:
             usagers = usagers.filter(birthdate=f"{date[3]}-{date[2]}-{date[1]}")
             continue
-        usagers = usagers.filter(
-            Q(family_name__icontains=term)
-            | Q(given_name__icontains=term)
-            | Q(preferred_username__icontains=term)
-        )
+        usagers = usagers.filter(search_text__icontains=term)
     return list(usagers.order_by("family_name", "given_name", "pk")[:MAX_RESULTS])
 
 

@@ -1,0 +1,75 @@
+"""The usager search behind the authorize pages: what matches, and that PostgreSQL can answer
+it from the trigram index rather than by reading every usager."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from mandats.models import Usager
+from oidc.selection import SearchText, search_usagers
+from tests.factories import MandatFactory, UsagerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def found(organisation: Any, aidant: Any) -> Any:
+    def make(**identity: str) -> Usager:
+        usager: Any = UsagerFactory(**identity)
+        MandatFactory(
+            organisation=organisation, created_by=aidant, usager=usager, demarches=["papiers"]
+        )
+        return usager
+
+    def search(query: str) -> list[Usager]:
+        return search_usagers(organisation=organisation, demarches=["papiers"], query=query)
+
+    make.search = search  # type: ignore[attr-defined]
+    return make
+
+
+def test_a_term_matches_any_name_whatever_the_case(found: Any) -> None:
+    usager = found(family_name="MARTIN", given_name="Élodie Anne", preferred_username="LEROUX")
+    found(family_name="DURAND", given_name="Paul")
+    for term in ("martin", "élodie", "ANNE", "lerou", "Élo"):
+        assert found.search(term) == [usager], term
+
+
+def test_every_term_must_match_and_a_term_never_spans_two_names(found: Any) -> None:
+    usager = found(family_name="MARTIN", given_name="Élodie", preferred_username="")
+    found(family_name="MARTIN", given_name="Paul")
+    assert found.search("martin élodie") == [usager]
+    assert found.search("tin élo") == [usager]
+    # The names are joined with a space: "MARTIN Élodie" must not match a term across them.
+    assert found.search("martinélodie") == []
+    assert found.search("nélo") == []
+
+
+def test_like_wildcards_in_a_term_are_taken_literally(found: Any) -> None:
+    found(family_name="MARTIN", given_name="Élodie")
+    assert found.search("%") == []
+    assert found.search("m_rtin") == []
+
+
+def test_usagers_of_another_démarche_are_not_found(
+    found: Any, organisation: Any, aidant: Any
+) -> None:
+    other = UsagerFactory(family_name="MARTIN")
+    MandatFactory(organisation=organisation, created_by=aidant, usager=other, demarches=["social"])
+    assert found.search("martin") == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
+def test_the_search_can_use_the_trigram_index(found: Any) -> None:
+    """The index covers one exact expression: if SearchText or the lookup drifted from it,
+    PostgreSQL would silently go back to reading every usager. With sequential scans
+    discouraged, the plan must name the index."""
+    found(family_name="MARTIN", given_name="Élodie")
+    query = Usager.objects.alias(search_text=SearchText()).filter(search_text__icontains="martin")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = query.explain()
+    assert "oidc_usager_search_trgm" in plan
