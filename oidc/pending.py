@@ -29,7 +29,11 @@ KEPT_PARAMS = [
 ]
 
 
-def store(session: SessionBase, params: dict[str, Any], *, reauth: bool) -> str:
+def store(
+    session: SessionBase, params: dict[str, Any], *, reauth: bool, auth_time: int | None = None
+) -> str:
+    """Keeps a validated request; auth_time is known already when the aidant is logged in
+    and no new login is asked (otherwise the first choice page sets it)."""
     kept = {k: str(params[k]) for k in KEPT_PARAMS if params.get(k) is not None}
     requests = dict(session.get(SESSION_KEY, {}))
     while len(requests) >= MAX_PENDING:
@@ -39,7 +43,7 @@ def store(session: SessionBase, params: dict[str, Any], *, reauth: bool) -> str:
         "params": kept,
         "created": time.time(),
         "reauth": reauth,
-        "auth_time": None,
+        "auth_time": None if reauth else auth_time,
     }
     session[SESSION_KEY] = requests
     return request_id

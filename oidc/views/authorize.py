@@ -64,10 +64,16 @@ def authorize_view(request: HttpRequest) -> HttpResponse:
         return _error_response(request, error)
     params = grant.request.payload.data
     reauth = "login" in (params.get("prompt") or "").split()
-    request_id = pending.store(request.session, params, reauth=reauth)
+    request_id = pending.store(
+        request.session, params, reauth=reauth, auth_time=_login_time(user) if user else None
+    )
     if reauth and user is not None:
         request.session[SESSION_OTP_STALE] = True  # otp_fresh_required asks the OTP again
     return _redirect_303(reverse("oidc:choose_usager", args=[request_id]))
+
+
+def _login_time(user: Any) -> int:
+    return int(user.last_login.timestamp() if user.last_login else time.time())
 
 
 def _load(request: HttpRequest, request_id: str) -> tuple[dict[str, Any], Client, list[str]]:
@@ -82,8 +88,7 @@ def _load(request: HttpRequest, request_id: str) -> tuple[dict[str, Any], Client
         # when reauth was asked; otherwise the aidant authenticated at login.
         user = request.user
         assert isinstance(user, Aidant)
-        last_login = user.last_login.timestamp() if user.last_login else time.time()
-        entry["auth_time"] = int(time.time() if entry["reauth"] else last_login)
+        entry["auth_time"] = int(time.time()) if entry["reauth"] else _login_time(user)
         entry["reauth"] = False
         pending.update(request.session, request_id, entry)
     claims = parse_claims_param(entry["params"].get("claims"))
