@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
+from aidants.loading import load_aidant
 from aidants.models import Aidant
 
 
@@ -24,3 +25,8 @@ class AidantBackend(ModelBackend):
 
     def user_can_authenticate(self, user: Any) -> bool:
         return isinstance(user, Aidant) and user.is_active
+
+    def get_user(self, user_id: Any) -> Aidant | None:
+        """The session's aidant, with its current structure, in one query (aidants.loading)."""
+        aidant = load_aidant(user_id)
+        return aidant if aidant is not None and self.user_can_authenticate(aidant) else None

@@ -11,6 +11,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from aidants.loading import CURRENT_MEMBERSHIP
 from aidants.models import Aidant, Membership
 
 SESSION_SEEN_AT = "relais_seen_at"
@@ -81,6 +82,9 @@ class CurrentOrganisationMiddleware:
 
     @staticmethod
     def _membership(user: Aidant) -> Membership | None:
+        current = getattr(user, CURRENT_MEMBERSHIP, None)
+        if current is not None:
+            return current  # loaded with the aidant (aidants.loading), still active
         memberships = Membership.objects.active().filter(aidant=user).select_related("organisation")
         current = (
             memberships.filter(organisation_id=user.current_organisation_id).first()
@@ -119,6 +123,11 @@ class ActivityMiddleware:
         if request.user.is_authenticated:
             now = time.time()
             seen_at = request.session.get(SESSION_SEEN_AT)
+            if seen_at is not None and now - seen_at > settings.SESSION_COOKIE_AGE:
+                # Idle too long. The session store drops such a session too (database
+                # expiry date, cache timeout), but this holds whatever the store does.
+                logout(request)
+                return self.get_response(request)
             if seen_at is not None and now - seen_at > settings.OTP_FRESH_IDLE_SECONDS:
                 request.session[SESSION_OTP_STALE] = True
             if seen_at is None or now - seen_at >= touch_interval():

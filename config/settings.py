@@ -165,6 +165,14 @@ AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0) or None
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # Sessions expire after an idle period.
+# Sessions live in PostgreSQL; with Redis they are also cached there, so that a page reads
+# its session from Redis rather than querying the database. Without Redis (make run) the
+# cache is per process, which could serve another process's stale session: database only.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 3600)
 # Not on every request: aidants.middleware.ActivityMiddleware saves it once a minute at most.
 SESSION_SAVE_EVERY_REQUEST = False

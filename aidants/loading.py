@@ -1,0 +1,115 @@
+"""The aidant behind a request, loaded with its current structure in one query.
+
+Every aidant page needs the account (active? which password hash, for the session check),
+the membership of its current structure with that structure (an aidant whose access or
+structure was deactivated is logged out on the next request) and, for the menu, whether it
+may audit the journal. Through the ORM that was three queries, each compiled again on
+every request. This is one statement, written once; PostgreSQL prepares it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import Model
+
+from aidants.models import Aidant, Membership, Organisation
+
+# Set on the loaded aidant: its active membership of its current (active) structure, with
+# the structure attached, or None when that needs the slower path (see the middleware).
+CURRENT_MEMBERSHIP = "_relais_current_membership"
+AUDIT_PERMISSION = ("journal", "audit_journal")
+
+
+def _fields(model: type[Model]) -> list[Any]:
+    return list(model._meta.concrete_fields)
+
+
+def _select(model: type[Model], alias: str) -> str:
+    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model))
+
+
+@functools.cache
+def _statement() -> str:
+    user_permissions = Aidant._meta.get_field("user_permissions")
+    groups = Aidant._meta.get_field("groups")
+    group_permissions = Group._meta.get_field("permissions")
+    # Only names from the models' own metadata are formatted in; values are parameters.
+    may_audit = f"""EXISTS (
+        SELECT 1 FROM auth_permission p
+        INNER JOIN django_content_type ct ON ct.id = p.content_type_id
+        WHERE ct.app_label = %s AND p.codename = %s AND (
+            EXISTS (
+                SELECT 1 FROM "{user_permissions.m2m_db_table()}" up
+                WHERE up."{user_permissions.m2m_reverse_name()}" = p.id
+                  AND up."{user_permissions.m2m_column_name()}" = a.id
+            )
+            OR EXISTS (
+                SELECT 1 FROM "{group_permissions.m2m_db_table()}" gp
+                INNER JOIN "{groups.m2m_db_table()}" ag
+                    ON ag."{groups.m2m_reverse_name()}" = gp."{group_permissions.m2m_column_name()}"
+                WHERE gp."{group_permissions.m2m_reverse_name()}" = p.id
+                  AND ag."{groups.m2m_column_name()}" = a.id
+            )
+        )
+    )"""  # noqa: S608
+    return f"""
+        SELECT {_select(Aidant, "a")}, {_select(Membership, "m")}, {_select(Organisation, "o")},
+               {may_audit}
+        FROM "{Aidant._meta.db_table}" a
+        LEFT JOIN "{Membership._meta.db_table}" m
+            ON m.aidant_id = a.id AND m.organisation_id = a.current_organisation_id
+           AND m.is_active = %s
+        LEFT JOIN "{Organisation._meta.db_table}" o
+            ON o.id = m.organisation_id AND o.is_active = %s
+        WHERE a.id = %s
+    """  # noqa: S608
+
+
+@functools.cache
+def _converters(model: type[Model]) -> list[tuple[Any, list[Any]]]:
+    """Per column, what the ORM would apply to the raw value (SQLite dates, JSON...)."""
+    result = []
+    for field in _fields(model):
+        column = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        result.append((column, converters))
+    return result
+
+
+def _instance(model: type[Model], values: Sequence[Any]) -> Any:
+    converted = []
+    for value, (column, converters) in zip(values, _converters(model), strict=True):
+        for convert in converters:
+            value = convert(value, column, connection)
+        converted.append(value)
+    names = [field.attname for field in _fields(model)]
+    return model.from_db(connection.alias, names, converted)
+
+
+def load_aidant(user_id: Any) -> Aidant | None:
+    """The aidant, with CURRENT_MEMBERSHIP and is_auditor already known, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(), [*AUDIT_PERMISSION, True, True, user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    sizes = [len(_fields(Aidant)), len(_fields(Membership)), len(_fields(Organisation))]
+    aidant_values = row[: sizes[0]]
+    membership_values = row[sizes[0] : sizes[0] + sizes[1]]
+    organisation_values = row[sizes[0] + sizes[1] : -1]
+    aidant: Aidant = _instance(Aidant, aidant_values)
+    membership = None
+    if membership_values[0] is not None and organisation_values[0] is not None:
+        membership = _instance(Membership, membership_values)
+        organisation = _instance(Organisation, organisation_values)
+        membership.organisation = organisation
+        membership.aidant = aidant
+    setattr(aidant, CURRENT_MEMBERSHIP, membership)
+    # The same answer as Aidant.is_auditor (a cached_property), without its query.
+    aidant.__dict__["is_auditor"] = aidant.is_active and (aidant.is_superuser or bool(row[-1]))
+    return aidant
