@@ -10,27 +10,18 @@ every request. This is one statement, written once; PostgreSQL prepares it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.db.models import Model
 
 from aidants.models import Aidant, Membership, Organisation
+from config.rows import instances, select_list
 
 # Set on the loaded aidant: its active membership of its current (active) structure, with
 # the structure attached, or None when that needs the slower path (see the middleware).
 CURRENT_MEMBERSHIP = "_relais_current_membership"
 AUDIT_PERMISSION = ("journal", "audit_journal")
-
-
-def _fields(model: type[Model]) -> list[Any]:
-    return list(model._meta.concrete_fields)
-
-
-def _select(model: type[Model], alias: str) -> str:
-    return ", ".join(f'{alias}."{field.column}"' for field in _fields(model))
 
 
 @functools.cache
@@ -58,7 +49,8 @@ def _statement() -> str:
         )
     )"""  # noqa: S608
     return f"""
-        SELECT {_select(Aidant, "a")}, {_select(Membership, "m")}, {_select(Organisation, "o")},
+        SELECT {select_list(Aidant, "a")}, {select_list(Membership, "m")},
+               {select_list(Organisation, "o")},
                {may_audit}
         FROM "{Aidant._meta.db_table}" a
         LEFT JOIN "{Membership._meta.db_table}" m
@@ -70,27 +62,6 @@ def _statement() -> str:
     """  # noqa: S608
 
 
-@functools.cache
-def _converters(model: type[Model]) -> list[tuple[Any, list[Any]]]:
-    """Per column, what the ORM would apply to the raw value (SQLite dates, JSON...)."""
-    result = []
-    for field in _fields(model):
-        column = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        result.append((column, converters))
-    return result
-
-
-def _instance(model: type[Model], values: Sequence[Any]) -> Any:
-    converted = []
-    for value, (column, converters) in zip(values, _converters(model), strict=True):
-        for convert in converters:
-            value = convert(value, column, connection)
-        converted.append(value)
-    names = [field.attname for field in _fields(model)]
-    return model.from_db(connection.alias, names, converted)
-
-
 def load_aidant(user_id: Any) -> Aidant | None:
     """The aidant, with CURRENT_MEMBERSHIP and is_auditor already known, or None."""
     with connection.cursor() as cursor:
@@ -98,18 +69,15 @@ def load_aidant(user_id: Any) -> Aidant | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    sizes = [len(_fields(Aidant)), len(_fields(Membership)), len(_fields(Organisation))]
-    aidant_values = row[: sizes[0]]
-    membership_values = row[sizes[0] : sizes[0] + sizes[1]]
-    organisation_values = row[sizes[0] + sizes[1] : -1]
-    aidant: Aidant = _instance(Aidant, aidant_values)
-    membership = None
-    if membership_values[0] is not None and organisation_values[0] is not None:
-        membership = _instance(Membership, membership_values)
-        organisation = _instance(Organisation, organisation_values)
+    (aidant, membership, organisation), (may_audit,) = instances(
+        row, Aidant, Membership, Organisation
+    )
+    if membership is not None and organisation is not None:
         membership.organisation = organisation
         membership.aidant = aidant
+    else:
+        membership = None
     setattr(aidant, CURRENT_MEMBERSHIP, membership)
     # The same answer as Aidant.is_auditor (a cached_property), without its query.
-    aidant.__dict__["is_auditor"] = aidant.is_active and (aidant.is_superuser or bool(row[-1]))
+    aidant.__dict__["is_auditor"] = aidant.is_active and (aidant.is_superuser or bool(may_audit))
     return aidant

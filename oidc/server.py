@@ -263,7 +263,7 @@ class RelaisCodeGrant(grants.AuthorizationCodeGrant):
         journaling.autorisation_used(code=authorization_code)
 
 
-def grant_checks(prefix: str = "") -> dict[str, Exists]:
+def grant_checks() -> dict[str, Exists]:
     """Annotations re-checking a code's grant in the same query as the code or token:
     its aidant is active and still a member of its organisation, and its autorisation is
     active (open, mandate neither expired nor cancelled) in that organisation. Subqueries
@@ -271,8 +271,8 @@ def grant_checks(prefix: str = "") -> dict[str, Exists]:
     return {
         "aidant_is_member": Exists(
             Membership.objects.filter(
-                aidant=OuterRef(f"{prefix}aidant"),
-                organisation=OuterRef(f"{prefix}organisation"),
+                aidant=OuterRef("aidant"),
+                organisation=OuterRef("organisation"),
                 is_active=True,
                 aidant__is_active=True,
                 organisation__is_active=True,
@@ -280,8 +280,8 @@ def grant_checks(prefix: str = "") -> dict[str, Exists]:
         ),
         "autorisation_is_active": Exists(
             Autorisation.objects.active().filter(
-                pk=OuterRef(f"{prefix}autorisation"),
-                organisation=OuterRef(f"{prefix}organisation"),
+                pk=OuterRef("autorisation"),
+                organisation=OuterRef("organisation"),
             )
         ),
     }

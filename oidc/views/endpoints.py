@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from oidc.claims import ACR_VALUES, CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 from oidc.keys import public_jwks
-from oidc.models import SigningAlg, Token
-from oidc.server import grant_checks, refusal_reason, server
+from oidc.lookups import valid_token
+from oidc.models import SigningAlg
+from oidc.server import refusal_reason, server
 from oidc.userinfo import signed_userinfo, userinfo_claims
 
 AUTH_METHODS = ["client_secret_post", "client_secret_basic", "private_key_jwt"]
@@ -116,16 +117,9 @@ def userinfo_view(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(status=401)
         response["WWW-Authenticate"] = 'Bearer realm="relais"'
         return response
-    token = (
-        Token.objects.valid()
-        .by_token(access_token)
-        .select_related("client", "code__usager", "code__aidant", "code__organisation")
-        .annotate(**grant_checks("code__"))
-        .first()
-    )
+    token = valid_token(access_token)
     if token is None:
         return _invalid_token("The access token is invalid, expired or revoked.")
-    token.code.client = token.client  # the same client: spare a join
     if refusal_reason(token.code, checks=token):
         return _invalid_token("The autorisation is no longer valid.")
     claims = userinfo_claims(token)

@@ -111,3 +111,83 @@ def test_userinfo_without_or_with_a_bad_token(db: Any) -> None:
     response = HttpClient().get("/oidc/userinfo", HTTP_AUTHORIZATION="Bearer nope")
     assert response.status_code == 401
     assert 'error="invalid_token"' in response["WWW-Authenticate"]
+
+
+def _change(what: str, usager: Any, aidant: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aidants.models import Aidant, Membership, Organisation
+    from mandats.models import Autorisation, Mandat
+    from oidc.models import Token
+
+    now = timezone.now()
+    autorisation = Autorisation.objects.get(usager=usager, demarche="papiers", closed_at=None)
+    changes = {
+        "autorisation_closed": lambda: Autorisation.objects.filter(pk=autorisation.pk).update(
+            closed_at=now, close_reason="revoked"
+        ),
+        "mandat_cancelled": lambda: Mandat.objects.filter(pk=autorisation.mandat_id).update(
+            cancelled_at=now, cancelled_by=aidant
+        ),
+        "mandat_expired": lambda: Mandat.objects.filter(pk=autorisation.mandat_id).update(
+            created_at=now - timedelta(days=2), expires_at=now - timedelta(seconds=1)
+        ),
+        "membership_deactivated": lambda: Membership.objects.filter(aidant=aidant).update(
+            is_active=False
+        ),
+        "aidant_deactivated": lambda: Aidant.objects.filter(pk=aidant.pk).update(
+            is_active=False
+        ),
+        "organisation_deactivated": lambda: Organisation.objects.filter(
+            pk=aidant.current_organisation_id
+        ).update(is_active=False),
+        "token_revoked": lambda: Token.objects.update(revoked_at=now),
+        "token_expired": lambda: Token.objects.update(expires_at=now - timedelta(seconds=1)),
+    }
+    changes[what]()
+
+
+@pytest.mark.parametrize(
+    "what",
+    [
+        "autorisation_closed",
+        "mandat_cancelled",
+        "mandat_expired",
+        "membership_deactivated",
+        "aidant_deactivated",
+        "organisation_deactivated",
+        "token_revoked",
+        "token_expired",
+    ],
+)
+def test_userinfo_rechecks_the_grant_and_the_token(
+    partner_flow: Flow, usager: Any, aidant: Any, what: str
+) -> None:
+    """Each rule of the grant re-check (oidc.lookups) turns a working token into a 401."""
+    access_token = partner_flow.token(partner_flow.code(usager)).json()["access_token"]
+    bearer = f"Bearer {access_token}"
+    assert HttpClient().get("/oidc/userinfo", HTTP_AUTHORIZATION=bearer).status_code == 200
+    _change(what, usager, aidant)
+    response = HttpClient().get("/oidc/userinfo", HTTP_AUTHORIZATION=bearer)
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response["WWW-Authenticate"]
+
+
+def test_another_mandate_of_the_usager_does_not_revive_a_closed_autorisation(
+    partner_flow: Flow, usager: Any, aidant: Any
+) -> None:
+    """The re-check is on the code's own autorisation, not on any active one."""
+    from tests.factories import MandatFactory
+
+    access_token = partner_flow.token(partner_flow.code(usager)).json()["access_token"]
+    _change("autorisation_closed", usager, aidant)
+    MandatFactory(
+        organisation=aidant.current_organisation,
+        created_by=aidant,
+        usager=usager,
+        demarches=["papiers"],
+    )
+    response = HttpClient().get("/oidc/userinfo", HTTP_AUTHORIZATION=f"Bearer {access_token}")
+    assert response.status_code == 401

@@ -1,0 +1,60 @@
+"""Model instances from hand-written SQL, for the few lookups every request makes.
+
+Django compiles a queryset again each time it runs, which costs more than PostgreSQL takes
+to run a prepared lookup by key. The hottest lookups are therefore written once in SQL; these
+helpers list a model's columns and turn a row back into instances, converted exactly as the
+ORM would (SQLite dates, JSON, booleans).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Model
+
+
+@functools.cache
+def fields(model: type[Model]) -> list[Any]:
+    return list(model._meta.concrete_fields)
+
+
+def select_list(model: type[Model], alias: str) -> str:
+    """The model's columns, in the order `instances` reads them."""
+    return ", ".join(f'{alias}."{field.column}"' for field in fields(model))
+
+
+@functools.cache
+def _converters(model: type[Model]) -> list[tuple[Any, list[Any]]]:
+    result = []
+    for field in fields(model):
+        column = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        result.append((column, converters))
+    return result
+
+
+def _instance(model: type[Model], values: Sequence[Any]) -> Any:
+    converted = []
+    for value, (column, converters) in zip(values, _converters(model), strict=True):
+        for convert in converters:
+            value = convert(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields(model)], converted)
+
+
+def instances(row: Sequence[Any], *models: type[Model]) -> tuple[list[Any], list[Any]]:
+    """Splits a row selected with select_list(model) for each model, in that order: one
+    instance per model (None where its primary key is NULL, as after a LEFT JOIN), then
+    the values that follow."""
+    result = []
+    start = 0
+    for model in models:
+        end = start + len(fields(model))
+        values = row[start:end]
+        missing = values[fields(model).index(model._meta.pk)] is None
+        result.append(None if missing else _instance(model, values))
+        start = end
+    return result, list(row[start:])
