@@ -1,9 +1,8 @@
-"""The access token behind a userinfo request, with everything its answer needs, in one
-prepared statement (see config.rows): the token, its client, its code with the usager, the
-aidant and the organisation, and the two re-checks of oidc.server.grant_checks.
+"""The two lookups of the machine-to-machine endpoints, each one prepared statement (see
+config.rows): the code a token request exchanges, and the access token behind a userinfo
+request, each with everything its answer needs and the re-checks of its grant.
 
-userinfo is the partners' machine-to-machine call; through the ORM, compiling this query
-cost more than everything else the endpoint does.
+Through the ORM, compiling these queries cost more than everything else the endpoints do.
 """
 
 from __future__ import annotations
@@ -25,30 +24,34 @@ def _table(model: Any) -> str:
     return f'"{model._meta.db_table}"'
 
 
-@functools.cache
-def _statement() -> str:
-    # The same rules as grant_checks(): the aidant is active and still an active member of
-    # the code's organisation, which is active; the autorisation is open, in that
-    # organisation, and its mandate neither cancelled nor expired.
-    # tests/oidc/test_userinfo.py checks each of them.
-    aidant_is_member = f"""(
+def _grant_checks() -> str:
+    """The two re-checks of a code's grant, as columns: aidant_is_member, then
+    autorisation_is_active. They read the code as k, its aidant as a and its organisation
+    as o. The aidant is active and still an active member of the code's organisation, which
+    is active; the autorisation is open, in that organisation, and its mandate neither
+    cancelled nor expired. tests/oidc/test_userinfo.py and test_mandate_cases.py check each
+    rule."""
+    return f"""(
         a.is_active = %(true)s AND o.is_active = %(true)s AND EXISTS (
             SELECT 1 FROM {_table(Membership)} m
             WHERE m.aidant_id = k.aidant_id AND m.organisation_id = k.organisation_id
               AND m.is_active = %(true)s
         )
-    )"""  # noqa: S608
-    autorisation_is_active = f"""EXISTS (
+    ), EXISTS (
         SELECT 1 FROM {_table(Autorisation)} au
         INNER JOIN {_table(Mandat)} mm ON mm.id = au.mandat_id
         WHERE au.id = k.autorisation_id AND au.organisation_id = k.organisation_id
           AND au.closed_at IS NULL AND mm.cancelled_at IS NULL AND mm.expires_at > %(now)s
-    )"""  # noqa: S608
+    )"""  # noqa: S608 (names from the models' metadata; values are parameters)
+
+
+@functools.cache
+def _token_statement() -> str:
     return f"""
         SELECT {select_list(Token, "t")}, {select_list(Client, "c")},
                {select_list(AuthorizationCode, "k")}, {select_list(Usager, "u")},
                {select_list(Aidant, "a")}, {select_list(Organisation, "o")},
-               {aidant_is_member}, {autorisation_is_active}
+               {_grant_checks()}
         FROM {_table(Token)} t
         INNER JOIN {_table(Client)} c ON c.id = t.client_id
         INNER JOIN {_table(AuthorizationCode)} k ON k.id = t.code_id
@@ -59,17 +62,54 @@ def _statement() -> str:
     """  # noqa: S608 (names from the models' metadata; values are parameters)
 
 
+@functools.cache
+def _code_statement() -> str:
+    # The row stays locked until the token endpoint's transaction ends, so that two
+    # exchanges of one code can't both succeed. SQLite (make run) locks the whole database
+    # on write instead and has no FOR UPDATE.
+    lock = " FOR UPDATE OF k" if connection.features.has_select_for_update_of else ""
+    return f"""
+        SELECT {select_list(AuthorizationCode, "k")}, {select_list(Usager, "u")},
+               {select_list(Aidant, "a")}, {select_list(Organisation, "o")},
+               {select_list(Autorisation, "ka")}, {select_list(Mandat, "km")},
+               {_grant_checks()}
+        FROM {_table(AuthorizationCode)} k
+        INNER JOIN {_table(Usager)} u ON u.id = k.usager_id
+        INNER JOIN {_table(Aidant)} a ON a.id = k.aidant_id
+        INNER JOIN {_table(Organisation)} o ON o.id = k.organisation_id
+        INNER JOIN {_table(Autorisation)} ka ON ka.id = k.autorisation_id
+        INNER JOIN {_table(Mandat)} km ON km.id = ka.mandat_id
+        WHERE k.code_hash = %(hash)s AND k.client_id = %(client)s{lock}
+    """  # noqa: S608 (names from the models' metadata; values are parameters)
+
+
+def _fetch(statement: str, params: dict[str, Any]) -> Any:
+    with connection.cursor() as cursor:
+        cursor.execute(statement, {"now": timezone.now(), "true": True, **params})
+        return cursor.fetchone()
+
+
+def code_for_exchange(code: str, client: Client) -> AuthorizationCode | None:
+    """The client's code, locked, with its usager, aidant, organisation and autorisation
+    (and its mandate) attached and the aidant_is_member and autorisation_is_active checks;
+    or None. Used or expired codes are returned too: the caller tells them apart."""
+    row = _fetch(_code_statement(), {"hash": hash_secret(code), "client": client.pk})
+    if row is None:
+        return None
+    (found, usager, aidant, organisation, autorisation, mandat), checks = instances(
+        row, AuthorizationCode, Usager, Aidant, Organisation, Autorisation, Mandat
+    )
+    autorisation.mandat = mandat
+    found.client, found.usager, found.aidant = client, usager, aidant
+    found.organisation, found.autorisation = organisation, autorisation
+    found.aidant_is_member, found.autorisation_is_active = (bool(value) for value in checks)
+    return found
+
+
 def valid_token(access_token: str) -> Token | None:
     """The unexpired, unrevoked token, with token.code (its usager, aidant, organisation and
     client attached) and the aidant_is_member and autorisation_is_active checks; or None."""
-    params: dict[str, Any] = {
-        "hash": hash_secret(access_token),
-        "now": timezone.now(),
-        "true": True,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(), params)
-        row = cursor.fetchone()
+    row = _fetch(_token_statement(), {"hash": hash_secret(access_token)})
     if row is None:
         return None
     (token, client, code, usager, aidant, organisation), checks = instances(

@@ -36,19 +36,19 @@ from authlib.oidc.rpinitiated import EndSessionEndpoint
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OctKey
 
-from aidants.models import Aidant, Membership, Organisation
+from aidants.models import Aidant, Organisation
 from mandats.models import Autorisation
 from oidc import journaling
 from oidc.claims import ACR_VALUES, requested_rep_scope
 from oidc.crypto import hash_secret, pairwise_sub
 from oidc.keys import public_jwks, signing_key_for
+from oidc.lookups import code_for_exchange
 from oidc.models import AuthorizationCode, Client, Token
 
 
@@ -224,17 +224,9 @@ class RelaisCodeGrant(grants.AuthorizationCodeGrant):
         )
 
     def query_authorization_code(self, code: str, client: Client) -> AuthorizationCode | None:
-        row = (
-            AuthorizationCode.objects.select_for_update(of=("self",))
-            .by_code(code)
-            .filter(client=client)
-            .select_related("aidant", "organisation", "usager", "autorisation__mandat")
-            .annotate(**grant_checks())
-            .first()
-        )
+        row = code_for_exchange(code, client)
         if row is None:
             return None
-        row.client = client
         if row.used_at is not None:
             revoked = Token.objects.filter(code=row, revoked_at__isnull=True).update(
                 revoked_at=timezone.now()
@@ -263,33 +255,9 @@ class RelaisCodeGrant(grants.AuthorizationCodeGrant):
         journaling.autorisation_used(code=authorization_code)
 
 
-def grant_checks() -> dict[str, Exists]:
-    """Annotations re-checking a code's grant in the same query as the code or token:
-    its aidant is active and still a member of its organisation, and its autorisation is
-    active (open, mandate neither expired nor cancelled) in that organisation. Subqueries
-    rather than joins keep the plan cheap on these hot paths."""
-    return {
-        "aidant_is_member": Exists(
-            Membership.objects.filter(
-                aidant=OuterRef("aidant"),
-                organisation=OuterRef("organisation"),
-                is_active=True,
-                aidant__is_active=True,
-                organisation__is_active=True,
-            )
-        ),
-        "autorisation_is_active": Exists(
-            Autorisation.objects.active().filter(
-                pk=OuterRef("autorisation"),
-                organisation=OuterRef("organisation"),
-            )
-        ),
-    }
-
-
 def refusal_reason(code: AuthorizationCode, *, checks: Any) -> str:
     """Why the code's grant no longer holds, or "" if it does. `checks` carries the
-    grant_checks() annotations."""
+    aidant_is_member and autorisation_is_active re-checks (oidc.lookups)."""
     if not checks.autorisation_is_active:
         autorisation = code.autorisation
         if autorisation.organisation_id != code.organisation_id:

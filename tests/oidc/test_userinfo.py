@@ -137,9 +137,7 @@ def _change(what: str, usager: Any, aidant: Any) -> None:
         "membership_deactivated": lambda: Membership.objects.filter(aidant=aidant).update(
             is_active=False
         ),
-        "aidant_deactivated": lambda: Aidant.objects.filter(pk=aidant.pk).update(
-            is_active=False
-        ),
+        "aidant_deactivated": lambda: Aidant.objects.filter(pk=aidant.pk).update(is_active=False),
         "organisation_deactivated": lambda: Organisation.objects.filter(
             pk=aidant.current_organisation_id
         ).update(is_active=False),
