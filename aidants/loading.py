@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.db import connection
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aidants.models import Aidant, Membership, Organisation
 from config.rows import instances, select_list
@@ -81,3 +82,21 @@ def load_aidant(user_id: Any) -> Aidant | None:
     # The same answer as Aidant.is_auditor (a cached_property), without its query.
     aidant.__dict__["is_auditor"] = aidant.is_active and (aidant.is_superuser or bool(may_audit))
     return aidant
+
+
+@functools.cache
+def _device_statement() -> str:
+    return f"""
+        SELECT {select_list(TOTPDevice, "d")} FROM "{TOTPDevice._meta.db_table}" d WHERE d.id = %s
+    """  # noqa: S608 (names from the model's metadata; the id is a parameter)
+
+
+def load_totp_device(device_id: int) -> TOTPDevice | None:
+    """The TOTP device the session was verified with (aidants.middleware.OTPMiddleware)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_device_statement(), [device_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    (device,), _ = instances(row, TOTPDevice)
+    return device

@@ -10,8 +10,10 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django_otp.middleware import OTPMiddleware as BaseOTPMiddleware
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from aidants.loading import CURRENT_MEMBERSHIP
+from aidants.loading import CURRENT_MEMBERSHIP, load_totp_device
 from aidants.models import Aidant, Membership
 
 SESSION_SEEN_AT = "relais_seen_at"
@@ -33,6 +35,20 @@ def _is_public(view_func: ViewFunc) -> bool:
 def redirect_with_next(url_name: str, request: HttpRequest) -> HttpResponseRedirect:
     query = urlencode({"next": request.get_full_path()})
     return HttpResponseRedirect(f"{reverse(url_name)}?{query}")
+
+
+TOTP_PERSISTENT_PREFIX = f"{TOTPDevice._meta.app_label}.{TOTPDevice._meta.model_name}/"
+
+
+class OTPMiddleware(BaseOTPMiddleware):
+    """django-otp's, reading the session's TOTP device with one prepared statement instead of
+    an ORM query compiled on every page. Other devices go through django-otp."""
+
+    def _device_from_persistent_id(self, persistent_id: str) -> Any:
+        device_id = persistent_id.removeprefix(TOTP_PERSISTENT_PREFIX)
+        if device_id != persistent_id and device_id.isdigit():
+            return load_totp_device(int(device_id))
+        return super()._device_from_persistent_id(persistent_id)
 
 
 class OTPRequiredMiddleware:

@@ -95,3 +95,43 @@ def test_another_permission_does_not_make_an_auditor() -> None:
     aidant.user_permissions.add(Permission.objects.get(codename="view_entry"))
     loaded = load_aidant(aidant.pk)
     assert loaded is not None and loaded.is_auditor is False
+
+
+def test_the_totp_device_is_what_the_orm_loads(aidant: Aidant) -> None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from aidants.loading import load_totp_device
+
+    device = TOTPDevice.objects.get(user=aidant)
+    loaded = load_totp_device(device.pk)
+    assert loaded is not None
+    assert _fields(loaded) == _fields(device)
+    assert loaded.persistent_id == device.persistent_id
+    assert load_totp_device(10**9) is None
+
+
+@pytest.mark.parametrize("change", ["unconfirmed", "other_aidant", "deleted"])
+def test_a_session_device_that_no_longer_fits_is_not_verified(
+    client: Any, aidant: Aidant, change: str
+) -> None:
+    """The session keeps the device it was verified with; the page is only served while
+    that device is still the aidant's own and confirmed (django-otp's rule, kept by
+    aidants.middleware.OTPMiddleware)."""
+    from django.urls import reverse
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.helpers import login_verified
+
+    login_verified(client, aidant)
+    espace = reverse("aidants:espace")
+    assert client.get(espace).status_code == 200
+    device = TOTPDevice.objects.get(user=aidant)
+    if change == "unconfirmed":
+        TOTPDevice.objects.filter(pk=device.pk).update(confirmed=False)
+    elif change == "other_aidant":
+        TOTPDevice.objects.filter(pk=device.pk).update(user=AidantFactory())
+    else:
+        device.delete()
+    response = client.get(espace)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("aidants:otp"))
