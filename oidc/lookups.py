@@ -24,13 +24,30 @@ def _table(model: Any) -> str:
     return f'"{model._meta.db_table}"'
 
 
+def _code_joins() -> str:
+    """From the code k to its usager u, aidant a and organisation o, which _grant_checks
+    reads."""
+    return f"""
+        INNER JOIN {_table(Usager)} u ON u.id = k.usager_id
+        INNER JOIN {_table(Aidant)} a ON a.id = k.aidant_id
+        INNER JOIN {_table(Organisation)} o ON o.id = k.organisation_id
+    """
+
+
+def _code_columns() -> str:
+    return (
+        f"{select_list(AuthorizationCode, 'k')}, {select_list(Usager, 'u')}, "
+        f"{select_list(Aidant, 'a')}, {select_list(Organisation, 'o')}"
+    )
+
+
 def _grant_checks() -> str:
     """The two re-checks of a code's grant, as columns: aidant_is_member, then
     autorisation_is_active. They read the code as k, its aidant as a and its organisation
-    as o. The aidant is active and still an active member of the code's organisation, which
-    is active; the autorisation is open, in that organisation, and its mandate neither
-    cancelled nor expired. tests/oidc/test_userinfo.py and test_mandate_cases.py check each
-    rule."""
+    as o (_code_joins). The aidant is active and still an active member of the code's
+    organisation, which is active; the autorisation is open, in that organisation, and its
+    mandate neither cancelled nor expired. tests/oidc/test_userinfo.py and
+    test_mandate_cases.py check each rule."""
     return f"""(
         a.is_active = %(true)s AND o.is_active = %(true)s AND EXISTS (
             SELECT 1 FROM {_table(Membership)} m
@@ -48,16 +65,12 @@ def _grant_checks() -> str:
 @functools.cache
 def _token_statement() -> str:
     return f"""
-        SELECT {select_list(Token, "t")}, {select_list(Client, "c")},
-               {select_list(AuthorizationCode, "k")}, {select_list(Usager, "u")},
-               {select_list(Aidant, "a")}, {select_list(Organisation, "o")},
+        SELECT {select_list(Token, "t")}, {select_list(Client, "c")}, {_code_columns()},
                {_grant_checks()}
         FROM {_table(Token)} t
         INNER JOIN {_table(Client)} c ON c.id = t.client_id
         INNER JOIN {_table(AuthorizationCode)} k ON k.id = t.code_id
-        INNER JOIN {_table(Usager)} u ON u.id = k.usager_id
-        INNER JOIN {_table(Aidant)} a ON a.id = k.aidant_id
-        INNER JOIN {_table(Organisation)} o ON o.id = k.organisation_id
+        {_code_joins()}
         WHERE t.token_hash = %(hash)s AND t.revoked_at IS NULL AND t.expires_at > %(now)s
     """  # noqa: S608 (names from the models' metadata; values are parameters)
 
@@ -69,14 +82,11 @@ def _code_statement() -> str:
     # on write instead and has no FOR UPDATE.
     lock = " FOR UPDATE OF k" if connection.features.has_select_for_update_of else ""
     return f"""
-        SELECT {select_list(AuthorizationCode, "k")}, {select_list(Usager, "u")},
-               {select_list(Aidant, "a")}, {select_list(Organisation, "o")},
+        SELECT {_code_columns()},
                {select_list(Autorisation, "ka")}, {select_list(Mandat, "km")},
                {_grant_checks()}
         FROM {_table(AuthorizationCode)} k
-        INNER JOIN {_table(Usager)} u ON u.id = k.usager_id
-        INNER JOIN {_table(Aidant)} a ON a.id = k.aidant_id
-        INNER JOIN {_table(Organisation)} o ON o.id = k.organisation_id
+        {_code_joins()}
         INNER JOIN {_table(Autorisation)} ka ON ka.id = k.autorisation_id
         INNER JOIN {_table(Mandat)} km ON km.id = ka.mandat_id
         WHERE k.code_hash = %(hash)s AND k.client_id = %(client)s{lock}
