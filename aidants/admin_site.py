@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -9,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django_otp.admin import OTPAdminSite
 
 from aidants.middleware import otp_verified
+from config.errors import Forbidden
 
 
 class RelaisAdminSite(OTPAdminSite):
@@ -25,6 +25,6 @@ class RelaisAdminSite(OTPAdminSite):
     def login(self, request: HttpRequest, extra_context: object = None) -> HttpResponse:
         if otp_verified(request.user) and not self.has_permission(request):
             # Fully logged in but not staff: sending them to the login would loop back here.
-            raise PermissionDenied("Réservé à l'équipe d'administration.")
+            raise Forbidden("Réservé à l'équipe d'administration.")
         next_url = request.GET.get("next") or reverse("admin:index")
         return HttpResponseRedirect(f"{reverse('aidants:login')}?{urlencode({'next': next_url})}")

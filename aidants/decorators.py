@@ -2,10 +2,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from aidants.middleware import SESSION_OTP_STALE, redirect_with_next
+from config.errors import Forbidden
 
 ViewFunc = Callable[..., HttpResponse]
 
@@ -33,7 +33,7 @@ def responsable_required(view_func: ViewFunc) -> ViewFunc:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = getattr(request, "membership", None)
         if membership is None or not membership.is_responsable:
-            raise PermissionDenied("Réservé aux responsables de structure.")
+            raise Forbidden("Réservé aux responsables de structure.")
         return view_func(request, *args, **kwargs)
 
     return wrapper

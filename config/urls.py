@@ -19,3 +19,6 @@ urlpatterns = [
     ),
     path("", include("oidc.urls")),
 ]
+
+handler403 = "config.errors.forbidden"
+handler404 = "config.errors.not_found"

@@ -8,9 +8,7 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
@@ -21,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 import journal
+from config.errors import Forbidden, NotFound
 from journal.export import csv_lines
 from journal.forms import FilterForm
 from journal.models import Action, Checkpoint, Entry, Seal, VerificationRun
@@ -43,7 +42,7 @@ def journal_reader_required(view_func: ViewFunc) -> ViewFunc:
     @require_GET
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not can_read_journal(request):
-            raise PermissionDenied("Réservé aux auditeurs et aux responsables de structure.")
+            raise Forbidden("Réservé aux auditeurs et aux responsables de structure.")
         return view_func(request, *args, **kwargs)
 
     return wrapper
@@ -147,7 +146,7 @@ def proof_view(request: HttpRequest, entry_id: int) -> StreamingHttpResponse:
     seal = _seal(entry)
     checkpoint = Checkpoint.objects.order_by("-tree_size").first()
     if seal is None or checkpoint is None or checkpoint.tree_size < seal.sequence:
-        raise Http404("Cette entrée n'est pas encore couverte par un point de contrôle.")
+        raise NotFound("Cette entrée n'est pas encore couverte par un point de contrôle.")
     response = StreamingHttpResponse(
         _proof_lines(seal, checkpoint), content_type="text/plain; charset=utf-8"
     )

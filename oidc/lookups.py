@@ -1,6 +1,6 @@
-"""The two lookups of the machine-to-machine endpoints, each one prepared statement (see
-config.rows): the code a token request exchanges, and the access token behind a userinfo
-request, each with everything its answer needs and the re-checks of its grant.
+"""The lookups every step of an OIDC flow makes, each one prepared statement (see
+config.rows): the client; the code a token request exchanges and the access token behind a
+userinfo request, each with everything its answer needs and the re-checks of its grant.
 
 Through the ORM, compiling these queries cost more than everything else the endpoints do.
 """
@@ -91,6 +91,23 @@ def _code_statement() -> str:
         INNER JOIN {_table(Mandat)} km ON km.id = ka.mandat_id
         WHERE k.code_hash = %(hash)s AND k.client_id = %(client)s{lock}
     """  # noqa: S608 (names from the models' metadata; values are parameters)
+
+
+@functools.cache
+def _client_statement() -> str:
+    return f"""
+        SELECT {select_list(Client, "c")} FROM {_table(Client)} c
+        WHERE c.client_id = %(client_id)s AND c.is_active = %(true)s
+    """  # noqa: S608 (names from the model's metadata; values are parameters)
+
+
+def active_client(client_id: str) -> Client | None:
+    """Client.objects.active() by client_id: every step of a flow looks its client up."""
+    row = _fetch(_client_statement(), {"client_id": client_id})
+    if row is None:
+        return None
+    (client,), _ = instances(row, Client)
+    return client
 
 
 def _fetch(statement: str, params: dict[str, Any]) -> Any:

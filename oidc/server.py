@@ -48,7 +48,7 @@ from oidc import journaling
 from oidc.claims import ACR_VALUES, requested_rep_scope
 from oidc.crypto import hash_secret, pairwise_sub
 from oidc.keys import public_jwks, signing_key_for
-from oidc.lookups import code_for_exchange
+from oidc.lookups import active_client, code_for_exchange
 from oidc.models import AuthorizationCode, Client, Token
 
 
@@ -370,7 +370,7 @@ class RelaisAuthorizationServer(AuthorizationServer):
         )
 
     def query_client(self, client_id: str) -> Client | None:
-        return Client.objects.active().filter(client_id=client_id).first()
+        return active_client(client_id)
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> Token:
         now = timezone.now()

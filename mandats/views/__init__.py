@@ -4,8 +4,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+
+from config.errors import Forbidden
 
 ViewFunc = Callable[..., HttpResponse]
 
@@ -16,7 +17,7 @@ def organisation_required(view_func: ViewFunc) -> ViewFunc:
     @wraps(view_func)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if getattr(request, "organisation", None) is None:
-            raise PermissionDenied("Vous n'êtes rattaché à aucune structure.")
+            raise Forbidden("Vous n'êtes rattaché à aucune structure.")
         return view_func(request, *args, **kwargs)
 
     return wrapper

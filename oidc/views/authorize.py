@@ -10,7 +10,7 @@ from authlib.oauth2.rfc6749.errors import AccessDeniedError, OAuth2Error
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -19,8 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aidants.decorators import otp_fresh_required
 from aidants.middleware import SESSION_OTP_STALE
 from aidants.models import Aidant
+from config.errors import NotFound
 from oidc import pending
 from oidc.forms import DemarcheChoiceForm, UsagerSearchForm
+from oidc.lookups import active_client
 from oidc.models import Client
 from oidc.selection import search_usagers, usager_autorisations
 from oidc.server import (
@@ -79,10 +81,10 @@ def _login_time(user: Any) -> int:
 def _load(request: HttpRequest, request_id: str) -> tuple[dict[str, Any], Client, list[str]]:
     entry = pending.get(request.session, request_id)
     if entry is None:
-        raise Http404("Cette demande de connexion a expiré. Recommencez depuis le service.")
-    client = Client.objects.active().filter(client_id=entry["params"]["client_id"]).first()
+        raise NotFound("Cette demande de connexion a expiré. Recommencez depuis le service.")
+    client = active_client(entry["params"]["client_id"])
     if client is None or request.organisation is None:  # type: ignore[attr-defined]
-        raise Http404("Ce service n'est plus disponible.")
+        raise NotFound("Ce service n'est plus disponible.")
     if entry["reauth"] or entry["auth_time"] is None:
         # Reaching here through otp_fresh_required means the OTP was just (re)verified
         # when reauth was asked; otherwise the aidant authenticated at login.
@@ -122,7 +124,7 @@ def choose_demarche_view(request: HttpRequest, request_id: str, usager_id: int) 
         usager_id=usager_id,
     )
     if not autorisations:
-        raise Http404("Aucune autorisation active pour cet usager et ce service.")
+        raise NotFound("Aucune autorisation active pour cet usager et ce service.")
     form = DemarcheChoiceForm(request.POST or None, autorisations=autorisations)
     if request.method == "POST" and form.is_valid():
         return _issue_code(request, request_id, entry, form.cleaned_data["autorisation"])
@@ -165,7 +167,7 @@ def _issue_code(
 def cancel_view(request: HttpRequest, request_id: str) -> HttpResponse:
     entry = pending.get(request.session, request_id)
     if entry is None:
-        raise Http404("Cette demande de connexion a expiré.")
+        raise NotFound("Cette demande de connexion a expiré.")
     pending.discard(request.session, request_id)
     params = entry["params"]
     error = AccessDeniedError(redirect_uri=params["redirect_uri"], state=params.get("state"))

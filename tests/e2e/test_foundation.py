@@ -130,3 +130,16 @@ def test_a_bad_invitation_link_is_accessible(page: Page, db) -> None:
     page.goto("/invitation/MQ/mauvais-jeton/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Lien expiré")
     assert_accessible(page)
+
+
+def test_error_pages_are_french_and_accessible(page: Page, aidant) -> None:
+    response = page.goto("/cette-page-n-existe-pas/")
+    assert response is not None and response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page introuvable")
+    assert_accessible(page)
+    login(page, aidant)
+    response = page.goto("/espace/responsable/")
+    assert response is not None and response.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accès refusé")
+    expect(page.get_by_text("Réservé aux responsables de structure.")).to_be_visible()
+    assert_accessible(page)

@@ -175,6 +175,22 @@ def test_unknown_client_shows_an_error_page(partner_flow: Flow) -> None:
     assert "Location" not in response
 
 
+def test_a_deactivated_client_is_an_unknown_one(partner_flow: Flow, usager: Any) -> None:
+    code = partner_flow.code(usager)
+    pending = partner_flow.authorize()
+    type(partner_flow.registered.client).objects.filter(
+        pk=partner_flow.registered.client.pk
+    ).update(is_active=False)
+    response = partner_flow.authorize()
+    assert response.status_code == 400
+    assert "Location" not in response
+    # A request the aidant had started meanwhile: a French page, no redirect.
+    page = partner_flow.http.get(pending["Location"])
+    assert page.status_code == 404
+    assert "Location" not in page
+    assert partner_flow.token(code).json()["error"] == "invalid_client"
+
+
 def test_post_authorize(partner_flow: Flow, usager: Any) -> None:
     response = partner_flow.authorize(method="post")
     back = partner_flow.choose(response, usager, "papiers")
