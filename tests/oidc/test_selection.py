@@ -73,3 +73,21 @@ def test_the_search_can_use_the_trigram_index(found: Any) -> None:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = query.explain()
     assert "oidc_usager_search_trgm" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the index is PostgreSQL's")
+def test_newly_added_usagers_do_not_make_the_search_read_every_usager(found: Any) -> None:
+    """GIN's pending list (fast update) would hold new usagers outside the index until a
+    vacuum, and PostgreSQL would then rather read the whole table: the index takes them
+    directly (migration 0004), so the plan uses it straight after the inserts."""
+    Usager.objects.bulk_create(
+        UsagerFactory.build(family_name=f"NOM{n:05d}X", given_name="Jeanne") for n in range(4000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE mandats_usager")
+    plan = (
+        Usager.objects.alias(search_text=SearchText())
+        .filter(search_text__icontains="nom01234x")
+        .explain()
+    )
+    assert "oidc_usager_search_trgm" in plan
