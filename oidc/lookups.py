@@ -24,6 +24,11 @@ def _table(model: Any) -> str:
     return f'"{model._meta.db_table}"'
 
 
+# Autorisation.objects.active() for an autorisation au of the mandate mm: open, and the
+# mandate neither cancelled nor expired.
+ACTIVE_AUTORISATION = "au.closed_at IS NULL AND mm.cancelled_at IS NULL AND mm.expires_at > %(now)s"
+
+
 def _code_joins() -> str:
     """From the code k to its usager u, aidant a and organisation o, which _grant_checks
     reads."""
@@ -58,7 +63,7 @@ def _grant_checks() -> str:
         SELECT 1 FROM {_table(Autorisation)} au
         INNER JOIN {_table(Mandat)} mm ON mm.id = au.mandat_id
         WHERE au.id = k.autorisation_id AND au.organisation_id = k.organisation_id
-          AND au.closed_at IS NULL AND mm.cancelled_at IS NULL AND mm.expires_at > %(now)s
+          AND {ACTIVE_AUTORISATION}
     )"""  # noqa: S608 (names from the models' metadata; values are parameters)
 
 
@@ -108,6 +113,56 @@ def active_client(client_id: str) -> Client | None:
         return None
     (client,), _ = instances(row, Client)
     return client
+
+
+@functools.cache
+def _autorisations_statement(demarches: int) -> str:
+    placeholders = ", ".join(f"%(demarche{n})s" for n in range(demarches))
+    return f"""
+        SELECT {select_list(Autorisation, "au")}, {select_list(Usager, "u")},
+               {select_list(Mandat, "mm")}
+        FROM {_table(Autorisation)} au
+        INNER JOIN {_table(Usager)} u ON u.id = au.usager_id
+        INNER JOIN {_table(Mandat)} mm ON mm.id = au.mandat_id
+        WHERE au.organisation_id = %(organisation)s AND au.usager_id = %(usager)s
+          AND au.demarche IN ({placeholders}) AND {ACTIVE_AUTORISATION}
+        ORDER BY au.demarche
+    """  # noqa: S608 (names from the models' metadata; values are parameters)
+
+
+def usager_autorisations(
+    *, organisation: Organisation, demarches: list[str], usager_id: int
+) -> list[Autorisation]:
+    """The usager's active autorisations in the organisation for these démarches, with the
+    usager and the mandate attached, by démarche: the démarche page and its POST."""
+    if not demarches:
+        return []
+    params: dict[str, Any] = {
+        "organisation": organisation.pk,
+        "usager": usager_id,
+        "now": timezone.now(),
+        **{f"demarche{n}": demarche for n, demarche in enumerate(demarches)},
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_autorisations_statement(len(demarches)), params)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        (autorisation, usager, mandat), _ = instances(row, Autorisation, Usager, Mandat)
+        autorisation.usager, autorisation.mandat = usager, mandat
+        found.append(autorisation)
+    return found
+
+
+def nonce_used(client: Client, nonce: str) -> bool:
+    """Whether a code was already issued to the client with this nonce (authlib asks on
+    each authorization request)."""
+    row = _fetch(
+        f"SELECT 1 FROM {_table(AuthorizationCode)} "  # noqa: S608 (a name from the model)
+        "WHERE client_id = %(client)s AND nonce = %(nonce)s LIMIT 1",
+        {"client": client.pk, "nonce": nonce},
+    )
+    return row is not None
 
 
 def _fetch(statement: str, params: dict[str, Any]) -> Any:

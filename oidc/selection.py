@@ -53,14 +53,3 @@ def search_usagers(*, organisation: Organisation, demarches: list[str], query: s
             continue
         usagers = usagers.filter(search_text__icontains=term)
     return list(usagers.order_by("family_name", "given_name", "pk")[:MAX_RESULTS])
-
-
-def usager_autorisations(
-    *, organisation: Organisation, demarches: list[str], usager_id: int
-) -> list[Autorisation]:
-    return list(
-        active_autorisations(organisation, demarches)
-        .filter(usager_id=usager_id)
-        .select_related("usager", "mandat")
-        .order_by("demarche")
-    )

@@ -48,7 +48,7 @@ from oidc import journaling
 from oidc.claims import ACR_VALUES, requested_rep_scope
 from oidc.crypto import hash_secret, pairwise_sub
 from oidc.keys import public_jwks, signing_key_for
-from oidc.lookups import active_client, code_for_exchange
+from oidc.lookups import active_client, code_for_exchange, nonce_used
 from oidc.models import AuthorizationCode, Client, Token
 
 
@@ -142,9 +142,7 @@ class S256CodeChallenge(CodeChallenge):
 
 class RelaisOpenIDCode(OpenIDCode):
     def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
-        return AuthorizationCode.objects.filter(
-            client__client_id=request.payload.client_id, nonce=nonce
-        ).exists()
+        return nonce_used(request.client, nonce)
 
     def get_client_algorithm(self, client: Client) -> str:
         return client.id_token_signed_response_alg

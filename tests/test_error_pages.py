@@ -36,7 +36,7 @@ def test_a_message_relais_wrote_for_the_user_is_shown(client: Client, aidant: An
 
 def test_django_s_own_404_message_never_shows(client: Client, responsable: Any) -> None:
     """get_object_or_404 says "No Aidant matches the given query.": not for users."""
-    elsewhere = MembershipFactory(aidant=AidantFactory(), organisation=OrganisationFactory())
+    elsewhere: Any = MembershipFactory(aidant=AidantFactory(), organisation=OrganisationFactory())
     login_verified(client, responsable)
     response = client.get(reverse("aidants:responsable_aidant", args=[elsewhere.pk]))
     assert response.status_code == 404

@@ -22,9 +22,9 @@ from aidants.models import Aidant
 from config.errors import NotFound
 from oidc import pending
 from oidc.forms import DemarcheChoiceForm, UsagerSearchForm
-from oidc.lookups import active_client
+from oidc.lookups import active_client, usager_autorisations
 from oidc.models import Client
-from oidc.selection import search_usagers, usager_autorisations
+from oidc.selection import search_usagers
 from oidc.server import (
     Choice,
     StoredAuthorizationRequest,

@@ -115,6 +115,18 @@ def test_userinfo_by_get_header_post_header_and_post_body(
     assert claims["given_name"] == usager.given_name
 
 
+def test_a_nonce_already_used_by_the_client_is_refused(
+    partner_flow: Flow, fc_flow: Flow, usager: Any
+) -> None:
+    nonce = "un-nonce-deja-servi-" + "x" * 20
+    partner_flow.code(usager, nonce=nonce)
+    response = partner_flow.authorize(nonce=nonce)
+    assert response.status_code == 303
+    assert query_of(response["Location"])["error"] == "invalid_request"
+    # Another client's codes don't count.
+    assert "/usager/" in fc_flow.authorize(nonce=nonce)["Location"]
+
+
 def test_request_without_nonce(partner_flow: Flow, usager: Any) -> None:
     claims, _ = _id_token(partner_flow, usager, nonce=None)
     assert "nonce" not in claims

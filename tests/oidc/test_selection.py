@@ -91,3 +91,47 @@ def test_newly_added_usagers_do_not_make_the_search_read_every_usager(found: Any
         .explain()
     )
     assert "oidc_usager_search_trgm" in plan
+
+
+@pytest.mark.parametrize(
+    "change", ["none", "closed", "cancelled", "expired", "other_structure", "other_demarche"]
+)
+def test_the_démarche_page_offers_only_active_autorisations(
+    organisation: Any, aidant: Any, change: str
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mandats.models import Autorisation, Mandat
+    from oidc.lookups import usager_autorisations
+    from tests.factories import OrganisationFactory
+
+    mandat: Any = MandatFactory(
+        organisation=organisation, created_by=aidant, demarches=["social", "papiers"]
+    )
+    now = timezone.now()
+    if change == "closed":
+        mandat.autorisations.update(closed_at=now, close_reason="revoked")
+    elif change == "cancelled":
+        Mandat.objects.filter(pk=mandat.pk).update(cancelled_at=now, cancelled_by=aidant)
+    elif change == "expired":
+        Mandat.objects.filter(pk=mandat.pk).update(
+            created_at=now - timedelta(days=2), expires_at=now - timedelta(seconds=1)
+        )
+    found = usager_autorisations(
+        organisation=OrganisationFactory() if change == "other_structure" else organisation,
+        demarches=["famille"] if change == "other_demarche" else ["papiers", "social"],
+        usager_id=mandat.usager_id,
+    )
+    expected = list(
+        Autorisation.objects.active()
+        .filter(pk__in=[a.pk for a in found] or [0])
+        .order_by("demarche")
+    )
+    assert found == expected
+    if change == "none":
+        assert [a.demarche for a in found] == ["papiers", "social"]
+        assert found[0].usager.family_name == mandat.usager.family_name
+    else:
+        assert found == []
