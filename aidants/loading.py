@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -32,8 +33,8 @@ def _statement() -> str:
     group_permissions = Group._meta.get_field("permissions")
     # Only names from the models' own metadata are formatted in; values are parameters.
     may_audit = f"""EXISTS (
-        SELECT 1 FROM auth_permission p
-        INNER JOIN django_content_type ct ON ct.id = p.content_type_id
+        SELECT 1 FROM "{Permission._meta.db_table}" p
+        INNER JOIN "{ContentType._meta.db_table}" ct ON ct.id = p.content_type_id
         WHERE ct.app_label = %s AND p.codename = %s AND (
             EXISTS (
                 SELECT 1 FROM "{user_permissions.m2m_db_table()}" up
