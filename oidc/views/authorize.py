@@ -85,13 +85,15 @@ def _load(request: HttpRequest, request_id: str) -> tuple[dict[str, Any], Client
     client = active_client(entry["params"]["client_id"])
     if client is None or request.organisation is None:  # type: ignore[attr-defined]
         raise NotFound("Ce service n'est plus disponible.")
-    if entry["reauth"] or entry["auth_time"] is None:
-        # Reaching here through otp_fresh_required means the OTP was just (re)verified
-        # when reauth was asked; otherwise the aidant authenticated at login.
-        user = request.user
-        assert isinstance(user, Aidant)
-        entry["auth_time"] = int(time.time()) if entry["reauth"] else _login_time(user)
-        entry["reauth"] = False
+    user = request.user
+    assert isinstance(user, Aidant)
+    if entry["reauth"]:
+        # Reaching here through otp_fresh_required means the OTP was just (re)verified.
+        entry["auth_time"], entry["reauth"] = int(time.time()), False
+        pending.update(request.session, request_id, entry)
+    elif entry["auth_time"] is None or entry["auth_time"] < _login_time(user):
+        # Otherwise the aidant authenticated at login, maybe since the request arrived.
+        entry["auth_time"] = _login_time(user)
         pending.update(request.session, request_id, entry)
     claims = parse_claims_param(entry["params"].get("claims"))
     demarches = valid_demarches(client, request.organisation, claims)  # type: ignore[attr-defined]

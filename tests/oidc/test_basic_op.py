@@ -352,6 +352,27 @@ def test_prompt_login_then_otp_completes_with_a_fresh_auth_time(
     assert claims["auth_time"] >= before
 
 
+def test_auth_time_follows_a_login_made_after_the_request_arrived(
+    partner_flow: Flow, usager: Any, aidant: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aidants.models import Aidant
+
+    Aidant.objects.filter(pk=aidant.pk).update(last_login=timezone.now() - timedelta(hours=2))
+    response = partner_flow.authorize()
+    relogged = timezone.now() - timedelta(minutes=1)
+    Aidant.objects.filter(pk=aidant.pk).update(last_login=relogged)
+    back = partner_flow.choose(response, usager, "papiers")
+    body = partner_flow.token(query_of(back["Location"])["code"]).json()
+    claims = verify_jose(
+        body["id_token"], partner_flow.registered, "ES256", access_token=body["access_token"]
+    )
+    assert claims["auth_time"] == int(relogged.timestamp())
+
+
 def test_auth_time_is_the_login_time_without_prompt_login(
     partner_flow: Flow, usager: Any, aidant: Any
 ) -> None:
