@@ -25,6 +25,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -468,6 +469,90 @@ def _cpu_report(before: dict[str, float], after: dict[str, float], count: int, u
     print(f"  CPU per {unit}: {sum(used.values()):.1f} ms ({detail})")
 
 
+def _in_process_steps(
+    client_id: str, secret: str, samples: list[tuple[str, str, int]], email: str, flows: int
+) -> None:
+    """Relais's own CPU per step and its queries, in this process through Django's test
+    client (no HTTP server, no other load): where a flow's server time goes."""
+    from django.db import connection
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from aidants.models import Aidant
+
+    aidant = Aidant.objects.get(email=email)
+    browser = Client(HTTP_HOST="127.0.0.1")
+    browser.force_login(aidant, backend="aidants.backends.AidantBackend")
+    session = browser.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=aidant).persistent_id
+    session.save()
+    api = Client(HTTP_HOST="127.0.0.1")
+    basic = "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    cpu: dict[str, float] = defaultdict(float)
+    queries: dict[str, int] = defaultdict(int)
+    current = [""]
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        queries[current[0]] += 1
+        return execute(sql, params, many, context)
+
+    def step(name: str, call: Callable[[], Any]) -> Any:
+        current[0] = name
+        start = time.process_time()
+        response = call()
+        cpu[name] += time.process_time() - start
+        return response
+
+    def flow(n: int) -> None:
+        family_name, _, usager_pk = samples[n % len(samples)]
+        verifier = secrets.token_urlsafe(48)
+        digest = hashlib.sha256(verifier.encode()).digest()
+        params = {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": REDIRECT_URI,
+            "scope": "openid profile email birth",
+            "state": secrets.token_urlsafe(32),
+            "nonce": secrets.token_urlsafe(32),
+            "acr_values": "eidas1",
+            "code_challenge": base64.urlsafe_b64encode(digest).rstrip(b"=").decode(),
+            "code_challenge_method": "S256",
+        }
+        r = step("authorize", lambda: browser.get("/oidc/authorize?" + urlencode(params)))
+        choose = r["Location"]
+        step("search", lambda: browser.get(choose, {"q": family_name}))
+        url = f"{choose}{usager_pk}/"
+        page = step("demarche_page", lambda: browser.get(url)).content.decode()
+        form = {"autorisation": _find(RADIO_RE, page)}
+        r = step("demarche_post", lambda: browser.post(url, form))
+        code = parse_qs(urlsplit(r["Location"]).query)["code"][0]
+        data = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+        }
+        r = step("token", lambda: api.post("/oidc/token", data, HTTP_AUTHORIZATION=basic))
+        bearer = "Bearer " + r.json()["access_token"]
+        r = step("userinfo", lambda: api.get("/oidc/userinfo", HTTP_AUTHORIZATION=bearer))
+        assert r.status_code == 200
+
+    for n in range(5):  # warm-up: prepared statements, caches
+        flow(n)
+    cpu.clear()
+    queries.clear()
+    with connection.execute_wrapper(count):
+        for n in range(flows):
+            flow(n)
+    print(f"\nRelais's CPU per step, in process ({flows} flows, Django's test client):")
+    print(f"  {'step':<14}{'CPU ms':>8}{'queries':>9}")
+    for name in STEPS:
+        print(f"  {name:<14}{cpu[name] * 1000 / flows:>8.2f}{queries[name] / flows:>9.1f}")
+    total = sum(cpu.values()) * 1000 / flows
+    print(f"  {'flow':<14}{total:>8.2f}{sum(queries.values()) / flows:>9.1f}")
+
+
 def _ms(values: list[float], q: int) -> float:
     if len(values) < 2:
         return values[0] * 1000 if values else float("nan")
@@ -514,6 +599,7 @@ def main() -> None:
         cpu_after = _cpu_seconds(process.pid)
     finally:
         _stop(process)
+    _in_process_steps(client_id, secret, samples, aidants[0][0], flows=FLOWS_C1)
     per_flow = len(STEPS)
     print(
         f"\nCeiling (one INSERT, concurrency 8): {ceiling:.0f} requests/s "
