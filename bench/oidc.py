@@ -551,6 +551,20 @@ def _in_process_steps(
         print(f"  {name:<14}{cpu[name] * 1000 / flows:>8.2f}{queries[name] / flows:>9.1f}")
     total = sum(cpu.values()) * 1000 / flows
     print(f"  {'flow':<14}{total:>8.2f}{sum(queries.values()) / flows:>9.1f}")
+    # What any request costs before Relais does anything: the ceiling view without and
+    # with the aidant's session, and the aidant's home page (session and the base layout).
+    anonymous = Client(HTTP_HOST="127.0.0.1")
+    for label, http, path in [
+        ("ceiling view, no session", anonymous, "/bench/ceiling"),
+        ("ceiling view, aidant's session", browser, "/bench/ceiling"),
+        ("aidant's home page (/espace/)", browser, "/espace/"),
+    ]:
+        for _ in range(20):
+            http.get(path)
+        start = time.process_time()
+        for _ in range(flows * 3):
+            http.get(path)
+        print(f"  {label:<34}{(time.process_time() - start) * 1000 / (flows * 3):>6.2f} ms")
 
 
 def _ms(values: list[float], q: int) -> float:
