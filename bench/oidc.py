@@ -329,18 +329,11 @@ def _timed(recorder: Recorder, step: str, call: Callable[[], httpx.Response]) ->
     return response
 
 
-def _flow(
-    http: httpx.Client,
-    api: httpx.Client,
-    client_id: str,
-    secret: str,
-    sample: tuple[str, str, int],
-    recorder: Recorder,
-) -> None:
-    family_name, _, usager_pk = sample
+def _authorization_request(client_id: str) -> tuple[str, dict[str, str]]:
+    """A PKCE verifier and the parameters of an authorization request using it."""
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
-    params = {
+    return verifier, {
         "response_type": "code",
         "client_id": client_id,
         "redirect_uri": REDIRECT_URI,
@@ -351,6 +344,18 @@ def _flow(
         "code_challenge": challenge.decode(),
         "code_challenge_method": "S256",
     }
+
+
+def _flow(
+    http: httpx.Client,
+    api: httpx.Client,
+    client_id: str,
+    secret: str,
+    sample: tuple[str, str, int],
+    recorder: Recorder,
+) -> None:
+    family_name, _, usager_pk = sample
+    verifier, params = _authorization_request(client_id)
     r = _timed(recorder, "authorize", lambda: http.get("/oidc/authorize?" + urlencode(params)))
     assert r.status_code == 303, r.status_code
     choose = r.headers["location"]
@@ -506,19 +511,7 @@ def _in_process_steps(
 
     def flow(n: int) -> None:
         family_name, _, usager_pk = samples[n % len(samples)]
-        verifier = secrets.token_urlsafe(48)
-        digest = hashlib.sha256(verifier.encode()).digest()
-        params = {
-            "response_type": "code",
-            "client_id": client_id,
-            "redirect_uri": REDIRECT_URI,
-            "scope": "openid profile email birth",
-            "state": secrets.token_urlsafe(32),
-            "nonce": secrets.token_urlsafe(32),
-            "acr_values": "eidas1",
-            "code_challenge": base64.urlsafe_b64encode(digest).rstrip(b"=").decode(),
-            "code_challenge_method": "S256",
-        }
+        verifier, params = _authorization_request(client_id)
         r = step("authorize", lambda: browser.get("/oidc/authorize?" + urlencode(params)))
         choose = r["Location"]
         step("search", lambda: browser.get(choose, {"q": family_name}))
