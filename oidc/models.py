@@ -149,11 +149,6 @@ class Client(models.Model):
         return grant_type == "authorization_code"
 
 
-class AuthorizationCodeQuerySet(models.QuerySet["AuthorizationCode"]):
-    def by_code(self, code: str) -> AuthorizationCodeQuerySet:
-        return self.filter(code_hash=crypto.hash_secret(code))
-
-
 class AuthorizationCode(models.Model):
     """One code, issued after the aidant chose the usager and the démarche."""
 
@@ -179,8 +174,6 @@ class AuthorizationCode(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
-
-    objects = AuthorizationCodeQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -224,9 +217,6 @@ class AuthorizationCode(models.Model):
 class TokenQuerySet(models.QuerySet["Token"]):
     def by_token(self, token: str) -> TokenQuerySet:
         return self.filter(token_hash=crypto.hash_secret(token))
-
-    def valid(self) -> TokenQuerySet:
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
 
 
 class Token(models.Model):
