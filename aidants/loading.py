@@ -14,11 +14,10 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aidants.models import Aidant, Membership, Organisation
-from config.rows import instances, select_list
+from config.rows import fetch_one, instances, select_list
 
 # Set on the loaded aidant: its active membership of its current (active) structure, with
 # the structure attached, or None when that needs the slower path (see the middleware).
@@ -66,9 +65,7 @@ def _statement() -> str:
 
 def load_aidant(user_id: Any) -> Aidant | None:
     """The aidant, with CURRENT_MEMBERSHIP and is_auditor already known, or None."""
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(), [*AUDIT_PERMISSION, True, True, user_id])
-        row = cursor.fetchone()
+    row = fetch_one(_statement(), [*AUDIT_PERMISSION, True, True, user_id])
     if row is None:
         return None
     (aidant, membership, organisation), (may_audit,) = instances(
@@ -94,9 +91,7 @@ def _device_statement() -> str:
 
 def load_totp_device(device_id: int) -> TOTPDevice | None:
     """The TOTP device the session was verified with (aidants.middleware.OTPMiddleware)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_device_statement(), [device_id])
-        row = cursor.fetchone()
+    row = fetch_one(_device_statement(), [device_id])
     if row is None:
         return None
     (device,), _ = instances(row, TOTPDevice)

@@ -45,6 +45,13 @@ def _instance(model: type[Model], values: Sequence[Any]) -> Any:
     return model.from_db(connection.alias, [f.attname for f in fields(model)], converted)
 
 
+def fetch_one(statement: str, params: Any) -> Any:
+    """The statement's first row, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchone()
+
+
 def instances(row: Sequence[Any], *models: type[Model]) -> tuple[list[Any], list[Any]]:
     """Splits a row selected with select_list(model) for each model, in that order: one
     instance per model (None where its primary key is NULL, as after a LEFT JOIN), then

@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from aidants.models import Aidant, Membership, Organisation
-from config.rows import instances, select_list
+from config.rows import fetch_one, instances, select_list
 from mandats.models import Autorisation, Mandat, Usager
 from oidc.crypto import hash_secret
 from oidc.models import AuthorizationCode, Client, Token
@@ -166,9 +166,7 @@ def nonce_used(client: Client, nonce: str) -> bool:
 
 
 def _fetch(statement: str, params: dict[str, Any]) -> Any:
-    with connection.cursor() as cursor:
-        cursor.execute(statement, {"now": timezone.now(), "true": True, **params})
-        return cursor.fetchone()
+    return fetch_one(statement, {"now": timezone.now(), "true": True, **params})
 
 
 def code_for_exchange(code: str, client: Client) -> AuthorizationCode | None:
