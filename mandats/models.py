@@ -182,7 +182,9 @@ class AutorisationQuerySet(models.QuerySet["Autorisation"]):
         return self.filter(closed_at__isnull=True)
 
     def active(self, now: datetime | None = None) -> AutorisationQuerySet:
-        """Open, and its mandate has neither expired nor been cancelled."""
+        """Open, and its mandate has neither expired nor been cancelled.
+
+        oidc.lookups.ACTIVE_AUTORISATION repeats this rule in SQL: change both."""
         return self.open().filter(
             mandat__expires_at__gt=now or timezone.now(), mandat__cancelled_at__isnull=True
         )

@@ -25,7 +25,7 @@ def _table(model: Any) -> str:
 
 
 # Autorisation.objects.active() for an autorisation au of the mandate mm: open, and the
-# mandate neither cancelled nor expired.
+# mandate neither cancelled nor expired. A rule added there must be added here too.
 ACTIVE_AUTORISATION = "au.closed_at IS NULL AND mm.cancelled_at IS NULL AND mm.expires_at > %(now)s"
 
 
