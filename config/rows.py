@@ -27,22 +27,26 @@ def select_list(model: type[Model], alias: str) -> str:
 
 
 @functools.cache
-def _converters(model: type[Model]) -> list[tuple[Any, list[Any]]]:
-    result = []
+def _layout(model: type[Model]) -> tuple[list[tuple[Any, list[Any]]], list[str], int]:
+    """Worked out once per model: each column with what the ORM would apply to its raw
+    value, the attribute names from_db expects, and where the primary key sits."""
+    converters = []
     for field in fields(model):
         column = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        result.append((column, converters))
-    return result
+        backend = connection.ops.get_db_converters(column)
+        converters.append((column, backend + column.get_db_converters(connection)))
+    names = [field.attname for field in fields(model)]
+    return converters, names, names.index(model._meta.pk.attname)
 
 
 def _instance(model: type[Model], values: Sequence[Any]) -> Any:
+    columns, names, _ = _layout(model)
     converted = []
-    for value, (column, converters) in zip(values, _converters(model), strict=True):
+    for value, (column, converters) in zip(values, columns, strict=True):
         for convert in converters:
             value = convert(value, column, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields(model)], converted)
+    return model.from_db(connection.alias, names, converted)
 
 
 def fetch_one(statement: str, params: Any) -> Any:
@@ -61,7 +65,7 @@ def instances(row: Sequence[Any], *models: type[Model]) -> tuple[list[Any], list
     for model in models:
         end = start + len(fields(model))
         values = row[start:end]
-        missing = values[fields(model).index(model._meta.pk)] is None
+        missing = values[_layout(model)[2]] is None
         result.append(None if missing else _instance(model, values))
         start = end
     return result, list(row[start:])
